@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pagetable.c - the software GPU's multi-level device page table.
+ *
+ * DOC: Overview
+ *
+ * A radix tree of four levels of 512 entries. Directory entries point at
+ * the next level's node; leaf entries are PTEs (pagetable.h). Every node
+ * counts its non-empty entries so that unmapping can free a node the moment
+ * it becomes empty, keeping the tree proportional to what is mapped.
+ *
+ * DOC: Locking
+ *
+ * None here. The VM that owns the table holds its update lock for writing
+ * around sgpu_pt_map()/sgpu_pt_unmap_range() and for reading around
+ * sgpu_pt_lookup().
+ *
+ * With SVMCL_DEBUG_CHECKS, sgpu_pt_check() runs after every unmap here and
+ * after every batch of maps in the VM's commit.
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "gpu/pagetable.h"
+
+struct sgpu_pt_node {
+	union {
+		struct sgpu_pt_node *child[SGPU_PT_ENTRIES];	/* directory */
+		uint64_t pte[SGPU_PT_ENTRIES];			/* leaf level */
+	};
+	unsigned int used;	/* non-empty entries */
+};
+
+static unsigned int pt_index(uint64_t va, int level)
+{
+	/* level 0 is the root; level SGPU_PT_LEVELS - 1 holds the PTEs */
+	unsigned int shift = 12 + SGPU_PT_BITS * (SGPU_PT_LEVELS - 1 - level);
+
+	return (va >> shift) & (SGPU_PT_ENTRIES - 1);
+}
+
+static uint64_t level_span(int level)
+{
+	return 1ull << (12 + SGPU_PT_BITS * (SGPU_PT_LEVELS - 1 - level));
+}
+
+static struct sgpu_pt_node *pt_node_alloc(struct sgpu_pt *pt)
+{
+	struct sgpu_pt_node *node = calloc(1, sizeof(*node));
+
+	if (node)
+		pt->nr_tables++;
+	return node;
+}
+
+static void pt_node_free(struct sgpu_pt *pt, struct sgpu_pt_node *node)
+{
+	pt->nr_tables--;
+	free(node);
+}
+
+static void pt_debug_check(const struct sgpu_pt *pt)
+{
+#if SVMCL_DEBUG_CHECKS
+	int ret = sgpu_pt_check(pt);
+
+	assert(ret == 0);
+	(void)ret;
+#else
+	(void)pt;
+#endif
+}
+
+int sgpu_pt_init(struct sgpu_pt *pt)
+{
+	pt->nr_tables = 0;
+	pt->nr_ptes = 0;
+	pt->root = pt_node_alloc(pt);
+	return pt->root ? 0 : -ENOMEM;
+}
+
+static void pt_free_subtree(struct sgpu_pt *pt, struct sgpu_pt_node *node,
+			    int level)
+{
+	if (level < SGPU_PT_LEVELS - 1) {
+		for (unsigned int i = 0; i < SGPU_PT_ENTRIES; i++)
+			if (node->child[i])
+				pt_free_subtree(pt, node->child[i], level + 1);
+	} else {
+		for (unsigned int i = 0; i < SGPU_PT_ENTRIES; i++)
+			if (node->pte[i])
+				pt->nr_ptes--;
+	}
+	pt_node_free(pt, node);
+}
+
+void sgpu_pt_fini(struct sgpu_pt *pt)
+{
+	if (pt->root)
+		pt_free_subtree(pt, pt->root, 0);
+	pt->root = NULL;
+	assert(pt->nr_tables == 0 && pt->nr_ptes == 0);
+}
+
+int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
+		uint64_t flags)
+{
+	struct sgpu_pt_node *node = pt->root;
+	uint64_t *pte;
+
+	if ((va | host) & ~SGPU_PTE_ADDR_MASK || va >= SGPU_VA_LIMIT ||
+	    !(flags & SGPU_PTE_VALID) || flags & SGPU_PTE_ADDR_MASK)
+		return -EINVAL;
+
+	for (int level = 0; level < SGPU_PT_LEVELS - 1; level++) {
+		unsigned int i = pt_index(va, level);
+
+		if (!node->child[i]) {
+			node->child[i] = pt_node_alloc(pt);
+			if (!node->child[i])
+				return -ENOMEM;
+			node->used++;
+		}
+		node = node->child[i];
+	}
+
+	pte = &node->pte[pt_index(va, SGPU_PT_LEVELS - 1)];
+	if (!*pte) {
+		node->used++;
+		pt->nr_ptes++;
+	}
+	*pte = host | flags;
+	return 0;
+}
+
+uint64_t sgpu_pt_lookup(const struct sgpu_pt *pt, uint64_t va)
+{
+	const struct sgpu_pt_node *node = pt->root;
+
+	if (va >= SGPU_VA_LIMIT)
+		return 0;
+	for (int level = 0; level < SGPU_PT_LEVELS - 1; level++) {
+		node = node->child[pt_index(va, level)];
+		if (!node)
+			return 0;
+	}
+	return node->pte[pt_index(va, SGPU_PT_LEVELS - 1)];
+}
+
+/*
+ * Clears [start, end) below @node, which covers the level-@level span that
+ * starts at @base. Returns the number of PTEs cleared.
+ */
+static uint64_t pt_unmap_level(struct sgpu_pt *pt, struct sgpu_pt_node *node,
+			       int level, uint64_t base, uint64_t start,
+			       uint64_t end)
+{
+	uint64_t span = level_span(level);
+	uint64_t cleared = 0;
+	unsigned int first = (start - base) / span;
+	unsigned int last = (end - 1 - base) / span;
+
+	for (unsigned int i = first; i <= last; i++) {
+		uint64_t lo = base + i * span;
+
+		if (level == SGPU_PT_LEVELS - 1) {
+			if (node->pte[i]) {
+				node->pte[i] = 0;
+				node->used--;
+				pt->nr_ptes--;
+				cleared++;
+			}
+			continue;
+		}
+		if (!node->child[i])
+			continue;
+		cleared += pt_unmap_level(pt, node->child[i], level + 1, lo,
+					  start > lo ? start : lo,
+					  end < lo + span ? end : lo + span);
+		if (!node->child[i]->used) {
+			pt_node_free(pt, node->child[i]);
+			node->child[i] = NULL;
+			node->used--;
+		}
+	}
+	return cleared;
+}
+
+uint64_t sgpu_pt_unmap_range(struct sgpu_pt *pt, uint64_t start, uint64_t end)
+{
+	uint64_t cleared;
+
+	start &= SGPU_PTE_ADDR_MASK;
+	if (end > SGPU_VA_LIMIT)
+		end = SGPU_VA_LIMIT;
+	if (start >= end)
+		return 0;
+	cleared = pt_unmap_level(pt, pt->root, 0, 0, start, end);
+	pt_debug_check(pt);
+	return cleared;
+}
+
+static int pt_check_node(const struct sgpu_pt_node *node, int level,
+			 uint64_t *tables, uint64_t *ptes)
+{
+	unsigned int used = 0;
+
+	(*tables)++;
+	for (unsigned int i = 0; i < SGPU_PT_ENTRIES; i++) {
+		if (level == SGPU_PT_LEVELS - 1) {
+			uint64_t pte = node->pte[i];
+
+			if (!pte)
+				continue;
+			used++;
+			(*ptes)++;
+			if (!(pte & SGPU_PTE_VALID)) {
+				fprintf(stderr, "sgpu pt: entry %#" PRIx64
+					" without VALID\n", pte);
+				return -EUCLEAN;
+			}
+			continue;
+		}
+		if (!node->child[i])
+			continue;
+		used++;
+		if (!node->child[i]->used) {
+			fprintf(stderr, "sgpu pt: empty table kept at level %d\n",
+				level + 1);
+			return -EUCLEAN;
+		}
+		if (pt_check_node(node->child[i], level + 1, tables, ptes))
+			return -EUCLEAN;
+	}
+	if (used != node->used) {
+		fprintf(stderr, "sgpu pt: level %d counts %u entries, has %u\n",
+			level, node->used, used);
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
+int sgpu_pt_check(const struct sgpu_pt *pt)
+{
+	uint64_t tables = 0, ptes = 0;
+
+	if (!pt->root)
+		return pt->nr_tables || pt->nr_ptes ? -EUCLEAN : 0;
+	if (pt_check_node(pt->root, 0, &tables, &ptes))
+		return -EUCLEAN;
+	if (tables != pt->nr_tables || ptes != pt->nr_ptes) {
+		fprintf(stderr, "sgpu pt: counters %" PRIu64 "/%" PRIu64
+			" tables/ptes, found %" PRIu64 "/%" PRIu64 "\n",
+			pt->nr_tables, pt->nr_ptes, tables, ptes);
+		return -EUCLEAN;
+	}
+	return 0;
+}

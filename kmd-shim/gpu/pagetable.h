@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pagetable.h - the software GPU's multi-level device page table.
+ *
+ * Four levels of 512 entries translate a 48-bit device virtual address,
+ * like x86-64 and most GPU MMUs. A leaf entry (PTE) holds the page-aligned
+ * host address of the target and permission bits. The table itself has no
+ * lock: the owning VM serialises updates and lookups (see vm.c).
+ */
+#ifndef SVMCL_GPU_PAGETABLE_H
+#define SVMCL_GPU_PAGETABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SGPU_PT_LEVELS 4
+#define SGPU_PT_BITS 9
+#define SGPU_PT_ENTRIES (1u << SGPU_PT_BITS)
+#define SGPU_VA_BITS 48
+#define SGPU_VA_LIMIT (1ull << SGPU_VA_BITS)
+
+/* Leaf entry bits; the target address occupies bits 12..63. */
+#define SGPU_PTE_VALID (1ull << 0)
+#define SGPU_PTE_WRITE (1ull << 1)
+#define SGPU_PTE_ATOMIC (1ull << 2)
+#define SGPU_PTE_FLAGS 0xfffull
+#define SGPU_PTE_ADDR_MASK (~SGPU_PTE_FLAGS)
+
+struct sgpu_pt_node;
+
+struct sgpu_pt {
+	struct sgpu_pt_node *root;
+	uint64_t nr_tables;	/* allocated directory and leaf tables */
+	uint64_t nr_ptes;	/* valid leaf entries */
+};
+
+int sgpu_pt_init(struct sgpu_pt *pt);
+void sgpu_pt_fini(struct sgpu_pt *pt);
+
+/* Returns 0 or -ENOMEM; -EINVAL for an unaligned or out-of-range va. */
+int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
+		uint64_t flags);
+/* The leaf entry of @va, 0 when none. */
+uint64_t sgpu_pt_lookup(const struct sgpu_pt *pt, uint64_t va);
+/* Clears the leaf entries of [start, end); frees emptied tables. */
+uint64_t sgpu_pt_unmap_range(struct sgpu_pt *pt, uint64_t start,
+			     uint64_t end);
+/* Walks the whole table: 0 when consistent, -EUCLEAN with a message. */
+int sgpu_pt_check(const struct sgpu_pt *pt);
+
+#endif /* SVMCL_GPU_PAGETABLE_H */

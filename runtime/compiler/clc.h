@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * clc.h - the kernel compiler driver: OpenCL C to software-GPU code.
+ *
+ * DOC: Overview
+ *
+ * clc_build() turns OpenCL C source into JIT-compiled work-group functions
+ * (sgpu_abi.h):
+ *
+ *  1. clang (Debian's clang-19, run as a subprocess) compiles the source for
+ *     the spir64 target, which keeps OpenCL address spaces in the IR;
+ *  2. the module is retargeted to the host, every function gets the compute
+ *     unit descriptor as a hidden argument, work-item built-ins become loads
+ *     from it, and every load, store and memory intrinsic through a global
+ *     or constant pointer is routed through the inline TLB probe and the
+ *     miss handler;
+ *  3. a work-group function per kernel loops over the work-items;
+ *  4. the module is optimised (default<O2>) and handed to ORC's LLJIT.
+ *
+ * The compiler knows nothing of OpenCL objects: the runtime wraps it.
+ * Errors are negative errno values; a build failure is -EINVAL with clang's
+ * diagnostics (or ours) in the log.
+ */
+#ifndef SVMCL_CLC_H
+#define SVMCL_CLC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "svmcl/sgpu_abi.h"
+
+/* Address space qualifiers of kernel arguments, as clGetKernelArgInfo. */
+enum clc_arg_space {
+	CLC_ARG_PRIVATE = 0,	/* by value */
+	CLC_ARG_GLOBAL,
+	CLC_ARG_CONSTANT,
+	CLC_ARG_LOCAL,
+};
+
+struct clc_arg {
+	char *name;		/* may be "" when not recorded */
+	char *type_name;	/* e.g. "float*" */
+	enum clc_arg_space space;
+	uint32_t access_qual;	/* CL_KERNEL_ARG_ACCESS_* value */
+	uint32_t type_qual;	/* CL_KERNEL_ARG_TYPE_* bits */
+	uint32_t size;		/* bytes the caller passes to clSetKernelArg */
+	uint32_t offset;	/* offset in the packed argument block */
+};
+
+struct clc_kernel {
+	char *name;
+	unsigned int num_args;
+	struct clc_arg *args;
+	uint32_t args_size;	/* size of the packed argument block */
+	uint64_t reqd_wg_size[3];	/* 0 when not given */
+	sgpu_wg_fn wg_fn;	/* valid while the program lives */
+};
+
+struct clc_program;
+
+/**
+ * clc_build() - compile and JIT a program.
+ * @source: NUL-terminated OpenCL C
+ * @options: clBuildProgram options (may be NULL)
+ * @out: the program on success
+ * @log: malloc'd NUL-terminated build log, always set (may be empty);
+ *	 the caller frees it
+ *
+ * Return: 0; -EINVAL for a compile error (details in @log); -ENOMEM;
+ * -ENOENT when the OpenCL C front end is not installed.
+ */
+int clc_build(const char *source, const char *options,
+	      struct clc_program **out, char **log);
+
+void clc_program_destroy(struct clc_program *prog);
+
+unsigned int clc_program_num_kernels(const struct clc_program *prog);
+const struct clc_kernel *clc_program_kernel(const struct clc_program *prog,
+					    unsigned int index);
+const struct clc_kernel *clc_program_find_kernel(const struct clc_program *prog,
+						 const char *name);
+
+#endif /* SVMCL_CLC_H */

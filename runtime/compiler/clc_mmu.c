@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * clc_mmu.c - route device memory accesses through the software GPU's MMU.
+ *
+ * DOC: Overview
+ *
+ * Every load, store, atomic read-modify-write and compare-exchange whose
+ * pointer is in the global (1) or constant (2) address space gets its
+ * address from __svmcl_translate(), the inline TLB probe of sgpu_abi.h:
+ *
+ *	host = __svmcl_translate(cu, va, access, align_mask, is_write)
+ *
+ * which is always inlined, so after optimisation a hit costs a shift, a
+ * mask, one load and compare for the tag, and one load and add for the
+ * addend; a miss calls cu->tlb_miss. Memory intrinsics (llvm.memcpy,
+ * memmove, memset) that touch global or constant memory become calls of
+ * the unit's mem_copy/mem_set, which translate page by page.
+ *
+ * Program-scope variables (globals of the module itself) and private and
+ * local memory are not device-virtual memory and are left alone.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/clc_internal.h"
+
+#define CU_FIELD(f) __builtin_offsetof(struct sgpu_cu_state, f)
+
+static bool is_device_space(LLVMValueRef ptr)
+{
+	LLVMTypeRef ty = LLVMTypeOf(ptr);
+	unsigned int as;
+
+	if (LLVMGetTypeKind(ty) != LLVMPointerTypeKind)
+		return false;
+	as = LLVMGetPointerAddressSpace(ty);
+	return as == CLC_AS_GLOBAL || as == CLC_AS_CONSTANT;
+}
+
+/* True when @ptr is (an offset into) a variable of the module itself. */
+static bool is_module_variable(LLVMValueRef ptr)
+{
+	for (int depth = 0; depth < 64 && ptr; depth++) {
+		if (LLVMIsAGlobalValue(ptr))
+			return true;
+		if (LLVMIsAGetElementPtrInst(ptr) || LLVMIsABitCastInst(ptr) ||
+		    LLVMIsAAddrSpaceCastInst(ptr)) {
+			ptr = LLVMGetOperand(ptr, 0);
+			continue;
+		}
+		if (LLVMIsAConstantExpr(ptr)) {
+			LLVMOpcode op = LLVMGetConstOpcode(ptr);
+
+			if (op == LLVMGetElementPtr || op == LLVMBitCast ||
+			    op == LLVMAddrSpaceCast) {
+				ptr = LLVMGetOperand(ptr, 0);
+				continue;
+			}
+		}
+		return false;
+	}
+	return false;
+}
+
+static bool needs_translation(LLVMValueRef ptr)
+{
+	return is_device_space(ptr) && !is_module_variable(ptr);
+}
+
+static uint64_t pow2_at_least(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+/* Defines __svmcl_translate (see the DOC comment). */
+static LLVMValueRef build_translate(struct clc_module *m, LLVMBuilderRef b)
+{
+	LLVMTypeRef i1 = LLVMInt1TypeInContext(m->ctx);
+	LLVMTypeRef i8 = LLVMInt8TypeInContext(m->ctx);
+	LLVMTypeRef params[5] = { m->ptr, m->i64, m->i64, m->i64, i1 };
+	LLVMTypeRef miss_params[3] = { m->ptr, m->i64, m->i64 };
+	LLVMValueRef fn, cu, va, access, mask, is_write;
+	LLVMValueRef idx, ent, tagp, tag, hit, addp, addend, fnp, miss_fn, r;
+	LLVMBasicBlockRef entry, bb_hit, bb_miss;
+
+	fn = LLVMAddFunction(m->mod, "__svmcl_translate",
+			     LLVMFunctionType(m->i64, params, 5, 0));
+	LLVMSetLinkage(fn, LLVMInternalLinkage);
+	LLVMAddAttributeAtIndex(
+		fn, LLVMAttributeFunctionIndex,
+		LLVMCreateEnumAttribute(m->ctx,
+					LLVMGetEnumAttributeKindForName(
+						"alwaysinline", 12),
+					0));
+	m->miss_fn_ty = LLVMFunctionType(m->i64, miss_params, 3, 0);
+
+	cu = LLVMGetParam(fn, 0);
+	va = LLVMGetParam(fn, 1);
+	access = LLVMGetParam(fn, 2);
+	mask = LLVMGetParam(fn, 3);
+	is_write = LLVMGetParam(fn, 4);
+
+	entry = LLVMAppendBasicBlockInContext(m->ctx, fn, "entry");
+	bb_hit = LLVMAppendBasicBlockInContext(m->ctx, fn, "hit");
+	bb_miss = LLVMAppendBasicBlockInContext(m->ctx, fn, "miss");
+
+	LLVMPositionBuilderAtEnd(b, entry);
+	idx = LLVMBuildAnd(b,
+			   LLVMBuildLShr(b, va,
+					 LLVMConstInt(m->i64, SGPU_PAGE_SHIFT, 0),
+					 ""),
+			   LLVMConstInt(m->i64, SGPU_TLB_L1_ENTRIES - 1, 0), "");
+	idx = LLVMBuildShl(b, idx, LLVMConstInt(m->i64, 5, 0), "");
+	ent = LLVMBuildInBoundsGEP2(b, i8, cu, &idx, 1, "tlbe");
+	{
+		LLVMValueRef off = LLVMBuildSelect(
+			b, is_write,
+			LLVMConstInt(m->i64,
+				     __builtin_offsetof(struct sgpu_tlb_entry,
+							tag_write),
+				     0),
+			LLVMConstInt(m->i64,
+				     __builtin_offsetof(struct sgpu_tlb_entry,
+							tag_read),
+				     0),
+			"");
+
+		tagp = LLVMBuildInBoundsGEP2(b, i8, ent, &off, 1, "");
+	}
+	tag = LLVMBuildLoad2(b, m->i64, tagp, "tag");
+	hit = LLVMBuildICmp(b, LLVMIntEQ, tag,
+			    LLVMBuildAnd(b, va,
+					 LLVMBuildOr(b,
+						     LLVMConstInt(m->i64,
+								  SGPU_PAGE_MASK,
+								  0),
+						     mask, ""),
+					 ""),
+			    "hit");
+	LLVMBuildCondBr(b, hit, bb_hit, bb_miss);
+
+	LLVMPositionBuilderAtEnd(b, bb_hit);
+	{
+		LLVMValueRef off = LLVMConstInt(
+			m->i64, __builtin_offsetof(struct sgpu_tlb_entry, addend),
+			0);
+
+		addp = LLVMBuildInBoundsGEP2(b, i8, ent, &off, 1, "");
+	}
+	addend = LLVMBuildLoad2(b, m->i64, addp, "addend");
+	LLVMBuildRet(b, LLVMBuildAdd(b, va, addend, ""));
+
+	LLVMPositionBuilderAtEnd(b, bb_miss);
+	fnp = clc_cu_field_ptr(m, b, cu, CU_FIELD(tlb_miss));
+	miss_fn = LLVMBuildLoad2(b, m->ptr, fnp, "");
+	{
+		LLVMValueRef args[3] = { cu, va, access };
+
+		r = LLVMBuildCall2(b, m->miss_fn_ty, miss_fn, args, 3, "");
+	}
+	LLVMBuildRet(b, r);
+	return fn;
+}
+
+struct access_site {
+	LLVMValueRef inst;
+	unsigned int ptr_operand;
+	LLVMTypeRef value_type;
+	enum sgpu_access kind;
+	unsigned int align;
+};
+
+static LLVMValueRef enclosing_cu(LLVMValueRef inst)
+{
+	LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInstructionParent(inst));
+
+	return LLVMGetParam(fn, LLVMCountParams(fn) - 1);
+}
+
+static void instrument_site(struct clc_module *m, LLVMBuilderRef b,
+			    LLVMValueRef translate, const struct access_site *s)
+{
+	LLVMTypeRef i1 = LLVMInt1TypeInContext(m->ctx);
+	LLVMValueRef ptr = LLVMGetOperand(s->inst, s->ptr_operand);
+	uint64_t size = LLVMStoreSizeOfType(m->td, s->value_type);
+	uint64_t span = pow2_at_least(size ? size : 1);
+	LLVMValueRef args[5], host;
+
+	/*
+	 * The fast path needs the whole access inside one page; requiring
+	 * alignment to the next power of two of its size guarantees that. An
+	 * access that is less aligned simply always takes the miss path.
+	 */
+	if (span > SGPU_PAGE_SIZE)
+		span = SGPU_PAGE_SIZE;
+	LLVMPositionBuilderBefore(b, s->inst);
+	args[0] = enclosing_cu(s->inst);
+	args[1] = LLVMBuildPtrToInt(b, ptr, m->i64, "va");
+	args[2] = LLVMConstInt(m->i64, SGPU_ACCESS(size, s->kind), 0);
+	args[3] = LLVMConstInt(m->i64, span - 1, 0);
+	args[4] = LLVMConstInt(i1, s->kind >= SGPU_ACCESS_WRITE, 0);
+	host = LLVMBuildCall2(b, LLVMGlobalGetValueType(translate), translate,
+			      args, 5, "host");
+	LLVMSetOperand(s->inst, s->ptr_operand,
+		       LLVMBuildIntToPtr(b, host, m->ptr, ""));
+}
+
+static bool intrinsic_named(LLVMValueRef callee, const char *prefix)
+{
+	size_t len;
+	const char *name = LLVMGetValueName2(callee, &len);
+	size_t plen = strlen(prefix);
+
+	return len >= plen && !memcmp(name, prefix, plen);
+}
+
+/* Replaces llvm.mem{cpy,move,set} on device memory by the unit's helpers. */
+static bool lower_mem_intrinsic(struct clc_module *m, LLVMBuilderRef b,
+				LLVMValueRef call)
+{
+	LLVMValueRef callee = LLVMGetCalledValue(call);
+	LLVMValueRef cu, fnp, fn, args[5];
+	LLVMTypeRef i8 = LLVMInt8TypeInContext(m->ctx);
+	LLVMTypeRef params[5];
+
+	if (!LLVMIsAFunction(callee))
+		return false;
+	if (intrinsic_named(callee, "llvm.memcpy.") ||
+	    intrinsic_named(callee, "llvm.memmove.")) {
+		LLVMValueRef dst = LLVMGetOperand(call, 0);
+		LLVMValueRef src = LLVMGetOperand(call, 1);
+		uint32_t mask = (needs_translation(dst) ? SGPU_COPY_DST_GLOBAL : 0) |
+				(needs_translation(src) ? SGPU_COPY_SRC_GLOBAL : 0);
+
+		if (!mask)
+			return false;
+		LLVMPositionBuilderBefore(b, call);
+		cu = enclosing_cu(call);
+		params[0] = m->ptr;
+		params[1] = params[2] = params[3] = m->i64;
+		params[4] = m->i32;
+		if (!m->copy_fn_ty)
+			m->copy_fn_ty = LLVMFunctionType(
+				LLVMVoidTypeInContext(m->ctx), params, 5, 0);
+		fnp = clc_cu_field_ptr(m, b, cu, CU_FIELD(mem_copy));
+		fn = LLVMBuildLoad2(b, m->ptr, fnp, "");
+		args[0] = cu;
+		args[1] = LLVMBuildPtrToInt(b, dst, m->i64, "");
+		args[2] = LLVMBuildPtrToInt(b, src, m->i64, "");
+		args[3] = LLVMBuildZExtOrBitCast(b, LLVMGetOperand(call, 2),
+						 m->i64, "");
+		args[4] = LLVMConstInt(m->i32, mask, 0);
+		LLVMBuildCall2(b, m->copy_fn_ty, fn, args, 5, "");
+		LLVMInstructionEraseFromParent(call);
+		return true;
+	}
+	if (intrinsic_named(callee, "llvm.memset.")) {
+		LLVMValueRef dst = LLVMGetOperand(call, 0);
+
+		if (!needs_translation(dst))
+			return false;
+		LLVMPositionBuilderBefore(b, call);
+		cu = enclosing_cu(call);
+		params[0] = m->ptr;
+		params[1] = m->i64;
+		params[2] = m->i32;
+		params[3] = m->i64;
+		if (!m->set_fn_ty)
+			m->set_fn_ty = LLVMFunctionType(
+				LLVMVoidTypeInContext(m->ctx), params, 4, 0);
+		fnp = clc_cu_field_ptr(m, b, cu, CU_FIELD(mem_set));
+		fn = LLVMBuildLoad2(b, m->ptr, fnp, "");
+		args[0] = cu;
+		args[1] = LLVMBuildPtrToInt(b, dst, m->i64, "");
+		args[2] = LLVMBuildZExt(b, LLVMGetOperand(call, 1), m->i32, "");
+		args[3] = LLVMBuildZExtOrBitCast(b, LLVMGetOperand(call, 2),
+						 m->i64, "");
+		LLVMBuildCall2(b, m->set_fn_ty, fn, args, 4, "");
+		(void)i8;
+		LLVMInstructionEraseFromParent(call);
+		return true;
+	}
+	return false;
+}
+
+static bool classify(LLVMValueRef inst, struct access_site *s)
+{
+	s->inst = inst;
+	if (LLVMIsALoadInst(inst)) {
+		s->ptr_operand = 0;
+		s->value_type = LLVMTypeOf(inst);
+		s->kind = SGPU_ACCESS_READ;
+	} else if (LLVMIsAStoreInst(inst)) {
+		s->ptr_operand = 1;
+		s->value_type = LLVMTypeOf(LLVMGetOperand(inst, 0));
+		s->kind = SGPU_ACCESS_WRITE;
+	} else if (LLVMIsAAtomicRMWInst(inst) || LLVMIsAAtomicCmpXchgInst(inst)) {
+		s->ptr_operand = 0;
+		s->value_type = LLVMTypeOf(LLVMGetOperand(inst, 1));
+		s->kind = SGPU_ACCESS_ATOMIC;
+	} else {
+		return false;
+	}
+	return needs_translation(LLVMGetOperand(inst, s->ptr_operand));
+}
+
+int clc_instrument_memory(struct clc_module *m)
+{
+	struct access_site *sites = NULL;
+	LLVMValueRef *mem_calls = NULL;
+	unsigned int nsites = 0, cap = 0, ncalls = 0, call_cap = 0;
+	LLVMBuilderRef b = LLVMCreateBuilderInContext(m->ctx);
+	LLVMValueRef translate;
+	int ret = 0;
+
+	if (!b)
+		return -ENOMEM;
+	translate = build_translate(m, b);
+
+	for (LLVMValueRef f = LLVMGetFirstFunction(m->mod); f;
+	     f = LLVMGetNextFunction(f)) {
+		if (LLVMIsDeclaration(f) || clc_is_kernel_helper(f))
+			continue;
+		for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(f); bb;
+		     bb = LLVMGetNextBasicBlock(bb)) {
+			for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i;
+			     i = LLVMGetNextInstruction(i)) {
+				struct access_site s;
+
+				if (LLVMIsACallInst(i)) {
+					if (ncalls == call_cap) {
+						unsigned int nc = call_cap ? call_cap * 2 : 32;
+						LLVMValueRef *p = realloc(mem_calls, nc * sizeof(*p));
+
+						if (!p) {
+							ret = -ENOMEM;
+							goto out;
+						}
+						mem_calls = p;
+						call_cap = nc;
+					}
+					mem_calls[ncalls++] = i;
+					continue;
+				}
+				if (!classify(i, &s))
+					continue;
+				if (nsites == cap) {
+					unsigned int nc = cap ? cap * 2 : 64;
+					struct access_site *p = realloc(sites, nc * sizeof(*p));
+
+					if (!p) {
+						ret = -ENOMEM;
+						goto out;
+					}
+					sites = p;
+					cap = nc;
+				}
+				sites[nsites++] = s;
+			}
+		}
+	}
+
+	for (unsigned int i = 0; i < nsites; i++)
+		instrument_site(m, b, translate, &sites[i]);
+	for (unsigned int i = 0; i < ncalls; i++)
+		lower_mem_intrinsic(m, b, mem_calls[i]);
+out:
+	free(sites);
+	free(mem_calls);
+	LLVMDisposeBuilder(b);
+	return ret;
+}

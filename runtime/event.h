@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * event.h - events: the completion state of one command.
+ */
+#ifndef SVMCL_EVENT_H
+#define SVMCL_EVENT_H
+
+#include <stdint.h>
+
+#include <CL/cl.h>
+
+#include "object.h"
+
+struct _cl_event {
+	SVMCL_ICD_HEADER;
+
+	/* Immutable after creation: no lock. */
+	cl_context context;		/* reference */
+	cl_command_queue queue;		/* reference; NULL for user events */
+	cl_command_type type;
+	uint64_t seq;			/* place in the queue; set at submit,
+					 * before anyone else sees the event */
+
+	/* Protected by obj.lock. */
+	cl_int status;			/* CL_QUEUED..CL_COMPLETE or < 0 */
+	cl_ulong ts_queued, ts_submit, ts_start, ts_end;	/* ns */
+	pthread_cond_t changed;		/* broadcast on every status change */
+};
+
+/* CLOCK_MONOTONIC in ns: the device and profiling clock. */
+cl_ulong svmcl_now_ns(void);
+
+/* A new event in state CL_QUEUED, holding references on @q and its context. */
+cl_event svmcl_event_create(cl_command_queue q, cl_command_type type);
+void svmcl_event_get(cl_event ev);
+void svmcl_event_put(cl_event ev);
+
+/*
+ * svmcl_event_set_status() - move @ev to @status (CL_SUBMITTED,
+ * CL_RUNNING, CL_COMPLETE or a negative error), stamp the time and wake
+ * waiters. Called with no lock held.
+ */
+void svmcl_event_set_status(cl_event ev, cl_int status);
+
+/*
+ * svmcl_event_wait() - block until @ev is complete or failed; runs
+ * commands of its queue in the calling thread while nobody else does.
+ * Return: the final status (CL_COMPLETE or negative).
+ */
+cl_int svmcl_event_wait(cl_event ev);
+
+/* Validate an event wait list for a command of @ctx. */
+cl_int svmcl_check_wait_list(const char *func, cl_context ctx, cl_uint num,
+			     const cl_event *list);
+
+#endif /* SVMCL_EVENT_H */

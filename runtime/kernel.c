@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kernel.c - kernel objects: argument values and kernel queries.
+ *
+ * DOC: Overview
+ *
+ * A kernel is one struct clc_kernel of a built program plus the values of
+ * its arguments, kept in the packed argument block the compiled
+ * work-group function reads (clc_arg.offset/size give each argument's
+ * place). clEnqueueNDRangeKernel copies the block, so later clSetKernelArg
+ * calls do not affect enqueued commands.
+ *
+ * Argument kinds (clc_arg.space):
+ *  - private (by value): arg_size must equal clc_arg.size;
+ *  - global/constant pointers: clSetKernelArgSVMPointer stores any
+ *    pointer (SVM allocation, interior pointer, or with fine-grain system
+ *    SVM any host pointer); clSetKernelArg takes a cl_mem, of which only
+ *    NULL exists until buffers land, and stores 0;
+ *  - local: not supported yet (CL_INVALID_ARG_VALUE).
+ *
+ * DOC: Locking
+ *
+ * obj.lock protects the argument block, the set flags and the exec info.
+ * It is a leaf lock.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "api_error.h"
+#include "context.h"
+#include "info.h"
+#include "platform.h"
+#include "program.h"
+
+SVMCL_ASSERT_ICD_LAYOUT(struct _cl_kernel);
+
+void svmcl_kernel_get(cl_kernel kernel)
+{
+	svmcl_object_get(SVMCL_HANDLE(kernel));
+}
+
+static void kernel_destroy(cl_kernel k)
+{
+	cl_program p = k->program;
+
+	free(k->args);
+	free(k->arg_set);
+	free(k->svm_ptrs);
+	svmcl_object_fini(SVMCL_HANDLE(k));
+	free(k);
+	atomic_fetch_sub(&p->num_kernel_objects, 1);
+	svmcl_program_put(p);
+}
+
+void svmcl_kernel_put(cl_kernel kernel)
+{
+	if (svmcl_object_put(SVMCL_HANDLE(kernel)))
+		kernel_destroy(kernel);
+}
+
+/* The compiler's layout must fit its own block; refuse it otherwise. */
+static bool layout_ok(const struct clc_kernel *ck)
+{
+	for (unsigned int i = 0; i < ck->num_args; i++) {
+		const struct clc_arg *a = &ck->args[i];
+
+		if (a->space != CLC_ARG_LOCAL &&
+		    (a->offset > ck->args_size ||
+		     a->size > ck->args_size - a->offset))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A kernel object for @ck. The caller has counted it in
+ * p->num_kernel_objects (under the program lock); this undoes that count
+ * on failure.
+ */
+static cl_kernel kernel_create(cl_program p, const struct clc_kernel *ck,
+			       cl_int *errp)
+{
+	cl_kernel k;
+
+	if (!layout_ok(ck)) {
+		*errp = CL_OUT_OF_RESOURCES;
+		svmcl_api_error("clCreateKernel", *errp,
+				"kernel '%s': argument layout exceeds its block",
+				ck->name);
+		goto err_uncount;
+	}
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		goto err_nomem;
+	k->args = calloc(1, ck->args_size ? ck->args_size : 1);
+	k->arg_set = calloc(ck->num_args ? ck->num_args : 1, sizeof(bool));
+	if (!k->args || !k->arg_set)
+		goto err_free;
+
+	svmcl_object_init(SVMCL_HANDLE(k), SVMCL_HANDLE(p), SVMCL_MAGIC_KERNEL);
+	svmcl_program_get(p);
+	k->program = p;
+	k->context = p->context;
+	k->ck = ck;
+	k->fine_grain_system = CL_TRUE;
+	*errp = CL_SUCCESS;
+	return k;
+
+err_free:
+	free(k->arg_set);
+	free(k->args);
+	free(k);
+err_nomem:
+	*errp = CL_OUT_OF_HOST_MEMORY;
+err_uncount:
+	atomic_fetch_sub(&p->num_kernel_objects, 1);
+	return NULL;
+}
+
+cl_kernel CL_API_CALL svmcl_clCreateKernel(cl_program program,
+					   const char *kernel_name,
+					   cl_int *errcode_ret)
+{
+	const struct clc_kernel *ck = NULL;
+	cl_kernel k = NULL;
+	cl_int err = CL_SUCCESS;
+
+	SVMCL_GOTO_ERROR_ON(!SVMCL_IS_PROGRAM(program), CL_INVALID_PROGRAM,
+			    "not a valid program");
+	SVMCL_GOTO_ERROR_ON(kernel_name == NULL, CL_INVALID_VALUE,
+			    "kernel_name is NULL");
+
+	pthread_mutex_lock(&program->obj.lock);
+	if (program->status != CL_BUILD_SUCCESS) {
+		err = CL_INVALID_PROGRAM_EXECUTABLE;
+	} else {
+		ck = clc_program_find_kernel(program->clc, kernel_name);
+		if (ck)
+			atomic_fetch_add(&program->num_kernel_objects, 1);
+		else
+			err = CL_INVALID_KERNEL_NAME;
+	}
+	pthread_mutex_unlock(&program->obj.lock);
+	SVMCL_GOTO_ERROR_ON(err == CL_INVALID_PROGRAM_EXECUTABLE, err,
+			    "the program is not built");
+	SVMCL_GOTO_ERROR_ON(err == CL_INVALID_KERNEL_NAME, err,
+			    "no kernel '%s' in the program", kernel_name);
+
+	k = kernel_create(program, ck, &err);
+
+ERROR:
+	if (errcode_ret)
+		*errcode_ret = err;
+	return k;
+}
+
+cl_int CL_API_CALL svmcl_clCreateKernelsInProgram(cl_program program,
+						  cl_uint num_kernels,
+						  cl_kernel *kernels,
+						  cl_uint *num_kernels_ret)
+{
+	unsigned int n;
+	cl_int err = CL_SUCCESS;
+
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_PROGRAM(program), CL_INVALID_PROGRAM,
+			      "not a valid program");
+
+	pthread_mutex_lock(&program->obj.lock);
+	if (program->status != CL_BUILD_SUCCESS) {
+		pthread_mutex_unlock(&program->obj.lock);
+		return SVMCL_ERROR(CL_INVALID_PROGRAM_EXECUTABLE,
+				   "the program is not built");
+	}
+	n = clc_program_num_kernels(program->clc);
+	if (kernels && num_kernels < n) {
+		pthread_mutex_unlock(&program->obj.lock);
+		return SVMCL_ERROR(CL_INVALID_VALUE,
+				   "num_kernels %u < %u kernels", num_kernels,
+				   n);
+	}
+	if (kernels)
+		atomic_fetch_add(&program->num_kernel_objects, n);
+	pthread_mutex_unlock(&program->obj.lock);
+
+	if (kernels) {
+		unsigned int i;
+
+		for (i = 0; i < n; i++) {
+			kernels[i] = kernel_create(program,
+					clc_program_kernel(program->clc, i),
+					&err);
+			if (!kernels[i])
+				break;
+		}
+		if (err) {
+			/* Undo: counted kernels not created, then created ones. */
+			atomic_fetch_sub(&program->num_kernel_objects,
+					 n - i - 1);
+			while (i-- > 0) {
+				svmcl_kernel_put(kernels[i]);
+				kernels[i] = NULL;
+			}
+			return SVMCL_ERROR(err, "cannot create the kernels");
+		}
+	}
+	if (num_kernels_ret)
+		*num_kernels_ret = n;
+	return CL_SUCCESS;
+}
+
+cl_int CL_API_CALL svmcl_clRetainKernel(cl_kernel kernel)
+{
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_KERNEL(kernel), CL_INVALID_KERNEL,
+			      "not a valid kernel");
+	svmcl_kernel_get(kernel);
+	return CL_SUCCESS;
+}
+
+cl_int CL_API_CALL svmcl_clReleaseKernel(cl_kernel kernel)
+{
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_KERNEL(kernel), CL_INVALID_KERNEL,
+			      "not a valid kernel");
+	svmcl_kernel_put(kernel);
+	return CL_SUCCESS;
+}
+
+/* Store @size bytes of @value as argument @index; sets the flag. */
+static void kernel_store_arg(cl_kernel k, cl_uint index, const void *value,
+			     size_t size)
+{
+	const struct clc_arg *a = &k->ck->args[index];
+
+	pthread_mutex_lock(&k->obj.lock);
+	if (value)
+		memcpy(k->args + a->offset, value, size);
+	else
+		memset(k->args + a->offset, 0, size);
+	if (!k->arg_set[index]) {
+		k->arg_set[index] = true;
+		k->num_args_set++;
+	}
+	pthread_mutex_unlock(&k->obj.lock);
+}
+
+cl_int CL_API_CALL svmcl_clSetKernelArg(cl_kernel kernel, cl_uint arg_index,
+					size_t arg_size, const void *arg_value)
+{
+	const struct clc_arg *a;
+
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_KERNEL(kernel), CL_INVALID_KERNEL,
+			      "not a valid kernel");
+	SVMCL_RETURN_ERROR_ON(arg_index >= kernel->ck->num_args,
+			      CL_INVALID_ARG_INDEX,
+			      "kernel '%s' has %u arguments, not %u",
+			      kernel->ck->name, kernel->ck->num_args,
+			      arg_index + 1);
+	a = &kernel->ck->args[arg_index];
+
+	switch (a->space) {
+	case CLC_ARG_LOCAL:
+		return SVMCL_ERROR(CL_INVALID_ARG_VALUE,
+				   "argument %u: local memory not supported yet",
+				   arg_index);
+	case CLC_ARG_GLOBAL:
+	case CLC_ARG_CONSTANT:
+		SVMCL_RETURN_ERROR_ON(arg_size != sizeof(cl_mem),
+				      CL_INVALID_ARG_SIZE,
+				      "argument %u is a pointer: arg_size must be sizeof(cl_mem), not %zu",
+				      arg_index, arg_size);
+		/* Only NULL buffers exist until memory objects land. */
+		SVMCL_RETURN_ERROR_ON(arg_value && *(const cl_mem *)arg_value,
+				      CL_INVALID_MEM_OBJECT,
+				      "argument %u: not a valid memory object (use clSetKernelArgSVMPointer)",
+				      arg_index);
+		kernel_store_arg(kernel, arg_index, NULL, a->size);
+		return CL_SUCCESS;
+	case CLC_ARG_PRIVATE:
+	default:
+		SVMCL_RETURN_ERROR_ON(arg_size != a->size, CL_INVALID_ARG_SIZE,
+				      "argument %u has %u bytes, not %zu",
+				      arg_index, a->size, arg_size);
+		SVMCL_RETURN_ERROR_ON(arg_value == NULL, CL_INVALID_ARG_VALUE,
+				      "argument %u: arg_value is NULL",
+				      arg_index);
+		kernel_store_arg(kernel, arg_index, arg_value, a->size);
+		return CL_SUCCESS;
+	}
+}
+
+cl_int CL_API_CALL svmcl_clSetKernelArgSVMPointer(cl_kernel kernel,
+						  cl_uint arg_index,
+						  const void *arg_value)
+{
+	const struct clc_arg *a;
+	uint64_t va = (uintptr_t)arg_value;
+
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_KERNEL(kernel), CL_INVALID_KERNEL,
+			      "not a valid kernel");
+	SVMCL_RETURN_ERROR_ON(arg_index >= kernel->ck->num_args,
+			      CL_INVALID_ARG_INDEX,
+			      "kernel '%s' has %u arguments, not %u",
+			      kernel->ck->name, kernel->ck->num_args,
+			      arg_index + 1);
+	a = &kernel->ck->args[arg_index];
+	SVMCL_RETURN_ERROR_ON(a->space != CLC_ARG_GLOBAL &&
+			      a->space != CLC_ARG_CONSTANT,
+			      CL_INVALID_ARG_VALUE,
+			      "argument %u is not a global or constant pointer",
+			      arg_index);
+	SVMCL_RETURN_ERROR_ON(a->size != sizeof(va), CL_INVALID_ARG_VALUE,
+			      "argument %u: %u-byte pointer", arg_index,
+			      a->size);
+
+	/*
+	 * Any address is valid with fine-grain system SVM: the device VM
+	 * mirrors the process, and an address without a CPU mapping becomes
+	 * a reported device fault, not a crash.
+	 */
+	kernel_store_arg(kernel, arg_index, &va, sizeof(va));
+	return CL_SUCCESS;
+}
+
+cl_int CL_API_CALL svmcl_clSetKernelExecInfo(cl_kernel kernel,
+					     cl_kernel_exec_info param_name,
+					     size_t param_value_size,
+					     const void *param_value)
+{
+	void **ptrs = NULL, **old;
+	size_t n;
+
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_KERNEL(kernel), CL_INVALID_KERNEL,
+			      "not a valid kernel");
+	SVMCL_RETURN_ERROR_ON(param_value == NULL && param_value_size > 0,
+			      CL_INVALID_VALUE,
+			      "param_value is NULL with param_value_size %zu",
+			      param_value_size);
+
+	switch (param_name) {
+	case CL_KERNEL_EXEC_INFO_SVM_PTRS:
+		SVMCL_RETURN_ERROR_ON(param_value_size % sizeof(void *),
+				      CL_INVALID_VALUE,
+				      "param_value_size %zu is not a multiple of sizeof(void *)",
+				      param_value_size);
+		n = param_value_size / sizeof(void *);
+		if (n) {
+			ptrs = malloc(param_value_size);
+			SVMCL_RETURN_ERROR_ON(ptrs == NULL,
+					      CL_OUT_OF_HOST_MEMORY, "malloc");
+			memcpy(ptrs, param_value, param_value_size);
+		}
+		/* Kept for migration hints; every pointer is reachable anyway. */
+		pthread_mutex_lock(&kernel->obj.lock);
+		old = kernel->svm_ptrs;
+		kernel->svm_ptrs = ptrs;
+		kernel->num_svm_ptrs = n;
+		pthread_mutex_unlock(&kernel->obj.lock);
+		free(old);
+		return CL_SUCCESS;
+	case CL_KERNEL_EXEC_INFO_SVM_FINE_GRAIN_SYSTEM:
+		SVMCL_RETURN_ERROR_ON(param_value_size != sizeof(cl_bool),
+				      CL_INVALID_VALUE,
+				      "param_value_size %zu is not sizeof(cl_bool)",
+				      param_value_size);
+		pthread_mutex_lock(&kernel->obj.lock);
+		kernel->fine_grain_system = *(const cl_bool *)param_value ?
+					    CL_TRUE : CL_FALSE;
+		pthread_mutex_unlock(&kernel->obj.lock);
+		return CL_SUCCESS;
+	default:
+		return SVMCL_ERROR(CL_INVALID_VALUE, "unknown param_name 0x%x",
+				   param_name);
+	}
+}
+
+cl_int svmcl_kernel_snapshot_args(cl_kernel kernel, void **out)
+{
+	size_t size = kernel->ck->args_size ? kernel->ck->args_size : 1;
+	void *copy = malloc(size);
+
+	if (!copy)
+		return CL_OUT_OF_HOST_MEMORY;
+	pthread_mutex_lock(&kernel->obj.lock);
+	if (kernel->num_args_set < kernel->ck->num_args) {
+		pthread_mutex_unlock(&kernel->obj.lock);
+		free(copy);
+		return CL_INVALID_KERNEL_ARGS;
+	}
+	memcpy(copy, kernel->args, size);
+	pthread_mutex_unlock(&kernel->obj.lock);
+	*out = copy;
+	return CL_SUCCESS;
+}
+
+cl_int CL_API_CALL svmcl_clGetKernelInfo(cl_kernel kernel,
+					 cl_kernel_info param_name,
+					 size_t param_value_size,
+					 void *param_value,
+					 size_t *param_value_size_ret)
+{
+	const uint64_t *r;
+	char attrs[96] = "";
+
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_KERNEL(kernel), CL_INVALID_KERNEL,
+			      "not a valid kernel");
+
+	switch (param_name) {
+	case CL_KERNEL_FUNCTION_NAME:
+		return SVMCL_INFO_STRING(kernel->ck->name);
+	case CL_KERNEL_NUM_ARGS:
+		return SVMCL_INFO_SCALAR(cl_uint, kernel->ck->num_args);
+	case CL_KERNEL_REFERENCE_COUNT:
+		return SVMCL_INFO_SCALAR(cl_uint,
+			svmcl_object_refcount(SVMCL_HANDLE(kernel)));
+	case CL_KERNEL_CONTEXT:
+		return SVMCL_INFO_SCALAR(cl_context, kernel->context);
+	case CL_KERNEL_PROGRAM:
+		return SVMCL_INFO_SCALAR(cl_program, kernel->program);
+	case CL_KERNEL_ATTRIBUTES:
+		r = kernel->ck->reqd_wg_size;
+		if (r[0])
+			snprintf(attrs, sizeof(attrs),
+				 "reqd_work_group_size(%llu,%llu,%llu)",
+				 (unsigned long long)r[0],
+				 (unsigned long long)r[1],
+				 (unsigned long long)r[2]);
+		return SVMCL_INFO_STRING(attrs);
+	default:
+		return SVMCL_ERROR(CL_INVALID_VALUE, "unknown param_name 0x%x",
+				   param_name);
+	}
+}
+
+cl_int CL_API_CALL svmcl_clGetKernelArgInfo(cl_kernel kernel,
+					    cl_uint arg_index,
+					    cl_kernel_arg_info param_name,
+					    size_t param_value_size,
+					    void *param_value,
+					    size_t *param_value_size_ret)
+{
+	static const cl_kernel_arg_address_qualifier spaces[] = {
+		[CLC_ARG_PRIVATE] = CL_KERNEL_ARG_ADDRESS_PRIVATE,
+		[CLC_ARG_GLOBAL] = CL_KERNEL_ARG_ADDRESS_GLOBAL,
+		[CLC_ARG_CONSTANT] = CL_KERNEL_ARG_ADDRESS_CONSTANT,
+		[CLC_ARG_LOCAL] = CL_KERNEL_ARG_ADDRESS_LOCAL,
+	};
+	const struct clc_arg *a;
+
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_KERNEL(kernel), CL_INVALID_KERNEL,
+			      "not a valid kernel");
+	SVMCL_RETURN_ERROR_ON(arg_index >= kernel->ck->num_args,
+			      CL_INVALID_ARG_INDEX, "no argument %u",
+			      arg_index);
+	a = &kernel->ck->args[arg_index];
+
+	switch (param_name) {
+	case CL_KERNEL_ARG_ADDRESS_QUALIFIER:
+		return SVMCL_INFO_SCALAR(cl_kernel_arg_address_qualifier,
+			(unsigned int)a->space < 4 ? spaces[a->space] :
+			CL_KERNEL_ARG_ADDRESS_PRIVATE);
+	case CL_KERNEL_ARG_ACCESS_QUALIFIER:
+		return SVMCL_INFO_SCALAR(cl_kernel_arg_access_qualifier,
+			a->access_qual ? a->access_qual :
+			CL_KERNEL_ARG_ACCESS_NONE);
+	case CL_KERNEL_ARG_TYPE_NAME:
+		SVMCL_RETURN_ERROR_ON(!a->type_name || !a->type_name[0],
+				      CL_KERNEL_ARG_INFO_NOT_AVAILABLE,
+				      "type name not recorded");
+		return SVMCL_INFO_STRING(a->type_name);
+	case CL_KERNEL_ARG_TYPE_QUALIFIER:
+		return SVMCL_INFO_SCALAR(cl_kernel_arg_type_qualifier,
+					 a->type_qual);
+	case CL_KERNEL_ARG_NAME:
+		SVMCL_RETURN_ERROR_ON(!a->name || !a->name[0],
+				      CL_KERNEL_ARG_INFO_NOT_AVAILABLE,
+				      "argument name not recorded");
+		return SVMCL_INFO_STRING(a->name);
+	default:
+		return SVMCL_ERROR(CL_INVALID_VALUE, "unknown param_name 0x%x",
+				   param_name);
+	}
+}
+
+cl_int CL_API_CALL
+svmcl_clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id device,
+			       cl_kernel_work_group_info param_name,
+			       size_t param_value_size, void *param_value,
+			       size_t *param_value_size_ret)
+{
+	const uint64_t *r;
+	size_t compile[3];
+
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_KERNEL(kernel), CL_INVALID_KERNEL,
+			      "not a valid kernel");
+	/* NULL is fine: the kernel's context has a single device. */
+	SVMCL_RETURN_ERROR_ON(device != NULL &&
+			      (!SVMCL_IS_DEVICE(device) ||
+			       device != kernel->context->device),
+			      CL_INVALID_DEVICE, "not a device of the kernel");
+	r = kernel->ck->reqd_wg_size;
+
+	switch (param_name) {
+	case CL_KERNEL_WORK_GROUP_SIZE:
+		return SVMCL_INFO_SCALAR(size_t, r[0] ?
+			(size_t)(r[0] * (r[1] ? r[1] : 1) * (r[2] ? r[2] : 1)) :
+			SVMCL_MAX_WORK_GROUP_SIZE);
+	case CL_KERNEL_COMPILE_WORK_GROUP_SIZE:
+		for (int i = 0; i < 3; i++)
+			compile[i] = (size_t)r[i];
+		return SVMCL_INFO_ARRAY(compile, sizeof(compile));
+	case CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE:
+		return SVMCL_INFO_SCALAR(size_t, SVMCL_PREFERRED_WG_MULTIPLE);
+	case CL_KERNEL_LOCAL_MEM_SIZE:
+	case CL_KERNEL_PRIVATE_MEM_SIZE:
+		return SVMCL_INFO_SCALAR(cl_ulong, 0);
+	case CL_KERNEL_GLOBAL_WORK_SIZE:
+		return SVMCL_ERROR(CL_INVALID_VALUE,
+				   "CL_KERNEL_GLOBAL_WORK_SIZE: not a custom device or built-in kernel");
+	default:
+		return SVMCL_ERROR(CL_INVALID_VALUE, "unknown param_name 0x%x",
+				   param_name);
+	}
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * program.h - programs (built OpenCL C) and kernels (one entry point plus
+ * its argument values).
+ */
+#ifndef SVMCL_PROGRAM_H
+#define SVMCL_PROGRAM_H
+
+#include <stdint.h>
+
+#include <CL/cl.h>
+
+#include "compiler/clc.h"
+#include "object.h"
+
+struct _cl_program {
+	SVMCL_ICD_HEADER;
+
+	/* Immutable after creation: no lock. */
+	cl_context context;		/* reference */
+	char *source;			/* NUL-terminated concatenation */
+	size_t source_size;		/* strlen(source) */
+
+	/* Protected by obj.lock. */
+	cl_build_status status;		/* CL_BUILD_NONE/IN_PROGRESS/SUCCESS/ERROR */
+	char *options;			/* last clBuildProgram options, or NULL */
+	char *log;			/* last build log, or NULL */
+	struct clc_program *clc;	/* the executable, when status SUCCESS */
+	char *kernel_names;		/* "a;b;c", with clc */
+
+	/*
+	 * Kernel objects alive on this program: while non-zero the program
+	 * cannot be rebuilt, so @clc (and the kernels' wg_fn) stay valid.
+	 */
+	atomic_uint num_kernel_objects;
+};
+
+struct _cl_kernel {
+	SVMCL_ICD_HEADER;
+
+	/* Immutable after creation: no lock. */
+	cl_program program;		/* reference; keeps ck valid */
+	cl_context context;
+	const struct clc_kernel *ck;	/* name, args layout, wg_fn */
+
+	/* Protected by obj.lock. */
+	uint8_t *args;			/* packed argument block, ck->args_size */
+	bool *arg_set;			/* per argument: a value was set */
+	cl_uint num_args_set;
+	void **svm_ptrs;		/* CL_KERNEL_EXEC_INFO_SVM_PTRS */
+	size_t num_svm_ptrs;
+	cl_bool fine_grain_system;	/* ..._SVM_FINE_GRAIN_SYSTEM, default TRUE */
+};
+
+void svmcl_program_get(cl_program program);
+void svmcl_program_put(cl_program program);
+
+void svmcl_kernel_get(cl_kernel kernel);
+void svmcl_kernel_put(cl_kernel kernel);
+
+/*
+ * svmcl_kernel_snapshot_args() - copy the argument block for an enqueue.
+ * Return: CL_SUCCESS and a malloc'd copy (at least one byte) in *@out,
+ * CL_INVALID_KERNEL_ARGS when an argument is unset, or
+ * CL_OUT_OF_HOST_MEMORY.
+ */
+cl_int svmcl_kernel_snapshot_args(cl_kernel kernel, void **out);
+
+#endif /* SVMCL_PROGRAM_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dev_access.h - what JIT code does for one device access (sgpu_abi.h),
+ * written in C so that gpu tests can run device code without the compiler.
+ */
+#ifndef SVMCL_TEST_DEV_ACCESS_H
+#define SVMCL_TEST_DEV_ACCESS_H
+
+#include <stdint.h>
+
+#include "svmcl/sgpu_abi.h"
+
+static inline void *dev_xlate(struct sgpu_cu_state *cu, uint64_t va,
+			      uint64_t size, enum sgpu_access kind)
+{
+	struct sgpu_tlb_entry *e =
+		&cu->tlb[(va >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+	uint64_t tag = kind >= SGPU_ACCESS_WRITE
+			       ? __atomic_load_n(&e->tag_write, __ATOMIC_RELAXED)
+			       : __atomic_load_n(&e->tag_read, __ATOMIC_RELAXED);
+
+	if (tag == (va & (SGPU_PAGE_MASK | (size - 1))))
+		return (void *)(uintptr_t)(va + (uint64_t)e->addend);
+	return (void *)(uintptr_t)cu->tlb_miss(cu, va, SGPU_ACCESS(size, kind));
+}
+
+static inline uint32_t dev_load32(struct sgpu_cu_state *cu, const void *p)
+{
+	return *(volatile uint32_t *)dev_xlate(cu, (uintptr_t)p, 4,
+					       SGPU_ACCESS_READ);
+}
+
+static inline void dev_store32(struct sgpu_cu_state *cu, void *p, uint32_t v)
+{
+	*(volatile uint32_t *)dev_xlate(cu, (uintptr_t)p, 4,
+					SGPU_ACCESS_WRITE) = v;
+}
+
+#endif

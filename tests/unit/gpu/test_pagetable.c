@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device page table: mapping, lookup, range unmapping and the invariant
+ * checker, over a boundary table and a seeded random order.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "gpu/pagetable.h"
+
+#define PG 4096ull
+
+static int setup(void **state)
+{
+	struct sgpu_pt *pt = malloc(sizeof(*pt));
+
+	if (!pt || sgpu_pt_init(pt))
+		return -1;
+	*state = pt;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct sgpu_pt *pt = *state;
+
+	sgpu_pt_fini(pt);
+	free(pt);
+	return 0;
+}
+
+static void test_map_lookup(void **state)
+{
+	struct sgpu_pt *pt = *state;
+
+	assert_int_equal(sgpu_pt_map(pt, 0x1000, 0xabc000, SGPU_PTE_VALID), 0);
+	assert_int_equal(sgpu_pt_lookup(pt, 0x1000), 0xabc000 | SGPU_PTE_VALID);
+	assert_int_equal(sgpu_pt_lookup(pt, 0x2000), 0);
+	/* Remapping refreshes the entry in place. */
+	assert_int_equal(sgpu_pt_map(pt, 0x1000, 0xdef000,
+				     SGPU_PTE_VALID | SGPU_PTE_WRITE), 0);
+	assert_int_equal(sgpu_pt_lookup(pt, 0x1000),
+			 0xdef000 | SGPU_PTE_VALID | SGPU_PTE_WRITE);
+	assert_int_equal(pt->nr_ptes, 1);
+	assert_int_equal(sgpu_pt_check(pt), 0);
+}
+
+static void test_bad_input(void **state)
+{
+	struct sgpu_pt *pt = *state;
+
+	assert_int_equal(sgpu_pt_map(pt, 0x1001, 0x1000, SGPU_PTE_VALID), -EINVAL);
+	assert_int_equal(sgpu_pt_map(pt, 0x1000, 0x1010, SGPU_PTE_VALID), -EINVAL);
+	assert_int_equal(sgpu_pt_map(pt, SGPU_VA_LIMIT, 0x1000, SGPU_PTE_VALID),
+			 -EINVAL);
+	assert_int_equal(sgpu_pt_map(pt, 0x1000, 0x1000, 0), -EINVAL);
+	assert_int_equal(sgpu_pt_lookup(pt, SGPU_VA_LIMIT + PG), 0);
+	assert_int_equal(pt->nr_ptes, 0);
+	assert_int_equal(sgpu_pt_unmap_range(pt, 0x5000, 0x5000), 0);
+}
+
+/* Ranges that straddle every level boundary of the radix tree. */
+static const struct {
+	uint64_t start, pages;
+} boundaries[] = {
+	{ 0x1000, 1 },
+	{ (1ull << 21) - 2 * PG, 4 },		/* leaf table boundary */
+	{ (1ull << 30) - 3 * PG, 7 },		/* level-1 boundary */
+	{ (1ull << 39) - PG, 2 },		/* level-0 boundary */
+	{ SGPU_VA_LIMIT - 2 * PG, 2 },		/* top of the VA space */
+	{ 0x7f0000000000ull, 513 },		/* more than one leaf table */
+};
+
+static void test_boundaries(void **state)
+{
+	struct sgpu_pt *pt = *state;
+
+	for (size_t b = 0; b < sizeof(boundaries) / sizeof(boundaries[0]); b++) {
+		uint64_t s = boundaries[b].start, n = boundaries[b].pages;
+
+		for (uint64_t i = 0; i < n; i++)
+			assert_int_equal(sgpu_pt_map(pt, s + i * PG, (i + 1) * PG,
+						     SGPU_PTE_VALID), 0);
+		assert_int_equal(sgpu_pt_check(pt), 0);
+		for (uint64_t i = 0; i < n; i++)
+			assert_int_equal(sgpu_pt_lookup(pt, s + i * PG),
+					 (i + 1) * PG | SGPU_PTE_VALID);
+		/* Unmap the interior only; the edges survive. */
+		if (n > 2) {
+			assert_int_equal(sgpu_pt_unmap_range(pt, s + PG,
+							     s + (n - 1) * PG),
+					 n - 2);
+			assert_int_equal(sgpu_pt_lookup(pt, s), PG | SGPU_PTE_VALID);
+			assert_int_equal(sgpu_pt_lookup(pt, s + PG), 0);
+		}
+		assert_int_equal(sgpu_pt_unmap_range(pt, s, s + n * PG),
+				 n > 2 ? 2 : n);
+		assert_int_equal(pt->nr_ptes, 0);
+		/* Emptied tables are freed: only the root is left. */
+		assert_int_equal(pt->nr_tables, 1);
+	}
+}
+
+static void test_random_order(void **state)
+{
+	struct sgpu_pt *pt = *state;
+	enum { N = 4096 };
+	uint64_t *va = malloc(N * sizeof(*va));
+	unsigned int seed = 20261121;
+
+	assert_non_null(va);
+	for (unsigned int i = 0; i < N; i++)
+		va[i] = ((uint64_t)rand_r(&seed) << 12) % (1ull << 40) & ~(PG - 1);
+	for (unsigned int i = 0; i < N; i++)
+		assert_int_equal(sgpu_pt_map(pt, va[i], va[i], SGPU_PTE_VALID), 0);
+	assert_int_equal(sgpu_pt_check(pt), 0);
+	for (unsigned int i = 0; i < N; i++)
+		assert_int_equal(sgpu_pt_lookup(pt, va[i]), va[i] | SGPU_PTE_VALID);
+	/* Remove in a different random order, checking after each step. */
+	for (unsigned int i = 0; i < N; i++) {
+		unsigned int j = (unsigned int)rand_r(&seed) % N;
+		uint64_t tmp = va[i];
+
+		va[i] = va[j];
+		va[j] = tmp;
+	}
+	for (unsigned int i = 0; i < N; i++) {
+		sgpu_pt_unmap_range(pt, va[i], va[i] + PG);
+		assert_int_equal(sgpu_pt_lookup(pt, va[i]), 0);
+		if (i % 512 == 0)
+			assert_int_equal(sgpu_pt_check(pt), 0);
+	}
+	assert_int_equal(pt->nr_ptes, 0);
+	assert_int_equal(pt->nr_tables, 1);
+	free(va);
+}
+
+static void test_check_detects_corruption(void **state)
+{
+	struct sgpu_pt *pt = *state;
+
+	assert_int_equal(sgpu_pt_map(pt, 0x1000, 0x1000, SGPU_PTE_VALID), 0);
+	pt->nr_ptes++;	/* counters no longer match the tree */
+	assert_int_equal(sgpu_pt_check(pt), -EUCLEAN);
+	pt->nr_ptes--;
+	assert_int_equal(sgpu_pt_check(pt), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_map_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boundaries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_detects_corruption,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("gpu-pagetable", tests, NULL, NULL);
+}

@@ -110,7 +110,7 @@ static void test_boundaries(void **state)
 static void test_random_order(void **state)
 {
 	struct sgpu_pt *pt = *state;
-	enum { N = 4096 };
+	enum { N = 1024 };
 	uint64_t *va = malloc(N * sizeof(*va));
 	unsigned int seed = 20261121;
 

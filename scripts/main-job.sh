@@ -12,7 +12,7 @@ if [ ! -f build/build.ninja ]; then
 fi
 ninja -C build
 
-export OCL_ICD_VENDORS="$PWD/build/vendors"
+export OCL_ICD_VENDORS="$PWD/build/icd/vendors"
 
 echo
 echo "== clinfo (OCL_ICD_VENDORS=$OCL_ICD_VENDORS) =="

@@ -253,8 +253,16 @@ static void *cu_main(void *arg)
 		.ss_size = SGPU_ALTSTACK_SIZE,
 	};
 
+	stack_t old;
+
 	current_cu = cu;
-	sigaltstack(&ss, NULL);
+	/*
+	 * The guard runs on an alternate stack so that a unit that overflows
+	 * its own stack still reports a device fault. Keep one that is already
+	 * there (sanitizer runtimes install theirs and free it themselves).
+	 */
+	if (sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE))
+		sigaltstack(&ss, NULL);
 	while (cu_wait_launch(gpu, cu->seen_launch)) {
 		cu->seen_launch = atomic_load(&gpu->launch_seq);
 		cu_run_groups(cu, gpu->launch);

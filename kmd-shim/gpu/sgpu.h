@@ -67,7 +67,7 @@ struct sgpu_cu {
 	volatile sig_atomic_t in_dispatch;
 	void *altstack;
 	uint64_t seen_launch;	/* last launch sequence this unit ran */
-};
+} __attribute__((aligned(64)));	/* units never share a cache line */
 
 /* Statistics, updated with relaxed atomics. */
 struct sgpu_stats {

@@ -751,6 +751,9 @@ void mm_uffd_fini(struct mm_struct *mm)
 	/* The locks stay initialised: stats and sync may still be called. */
 }
 
+/* The watch table a fork child inherited (see mm_uffd_fork_child()). */
+static unsigned long *mm_uffd_fork_orphan;
+
 void mm_uffd_fork_child(struct mm_struct *mm)
 {
 	struct mm_uffd *u = &mm->uffd;
@@ -773,7 +776,11 @@ void mm_uffd_fork_child(struct mm_struct *mm)
 	u->monitor_running = false;
 	u->reads_started = u->reads_done = 0;
 	u->events_read = u->events_processed = 0;
-	/* Leaked on purpose: the parent's table may be mid-update. */
+	/*
+	 * The parent's table may be mid-update, so it is not freed; it stays
+	 * reachable from mm_uffd_fork_orphan for the life of the child.
+	 */
+	mm_uffd_fork_orphan = u->watched.slots;
 	memset(&u->watched, 0, sizeof(u->watched));
 }
 

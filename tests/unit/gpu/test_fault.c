@@ -240,6 +240,42 @@ static void test_madvise_dontneed_is_coherent(void **state)
 	svm_mm_put(mm);
 }
 
+static void test_cpu_remap_invalidates_old_range(void **state)
+{
+	struct fixture *f = *state;
+	struct mm_struct *mm = svm_mm_get();
+	size_t len = 4 * 4096;
+	uint32_t *old = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint32_t *moved, dst[256];
+	struct copy_args a = { old, dst };
+	struct kmd_dispatch d;
+
+	assert_true(old != MAP_FAILED);
+	/* The second half stays mapped, so growing the first half must move it. */
+	for (uint32_t i = 0; i < 256; i++)
+		old[i] = i;
+	d = dispatch_1d(f, wg_scale, &a, 256, 64);
+	assert_int_equal(d.status, 0);
+
+	moved = mremap(old, len, 2 * len, MREMAP_MAYMOVE);
+	assert_true(moved != MAP_FAILED);
+	assert_ptr_not_equal(moved, old);
+	mm_sync_events(mm);
+	/* The old range is gone for the device too... */
+	d = dispatch_1d(f, wg_scale, &a, 256, 64);
+	assert_int_equal(d.status, -EFAULT);
+	assert_int_equal(d.fault_addr, (uintptr_t)old);
+	/* ...and the data is reachable at its new address. */
+	a.src = moved;
+	d = dispatch_1d(f, wg_scale, &a, 256, 64);
+	assert_int_equal(d.status, 0);
+	assert_int_equal(dst[255], 2 * 255 + 1);
+	munmap(moved, 2 * len);
+	munmap((char *)old + len, len);
+	svm_mm_put(mm);
+}
+
 static void test_stale_access_is_device_fault(void **state)
 {
 	struct fixture *f = *state;
@@ -294,6 +330,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cpu_unmap_invalidates, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_madvise_dontneed_is_coherent,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cpu_remap_invalidates_old_range,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_access_is_device_fault,
 						setup, teardown),

@@ -33,11 +33,10 @@ static bool probe(struct sgpu_cu_state *st, uint64_t va, uint64_t size,
 
 static int setup(void **state)
 {
-	struct sgpu_cu_state *st = aligned_alloc(64, sizeof(*st));
+	struct sgpu_cu_state *st = calloc(1, sizeof(*st));
 
 	if (!st)
 		return -1;
-	memset(st, 0, sizeof(*st));
 	sgpu_tlb_flush_all(st);
 	*state = st;
 	return 0;

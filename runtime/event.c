@@ -6,8 +6,9 @@
  *
  * Every command has an event, whether or not the application asked for
  * one; the command owns a reference until it has finished. An event holds
- * references on its queue and context, so CL_EVENT_COMMAND_QUEUE stays
- * valid for as long as the event does.
+ * a reference on its context and pins its queue's memory (queue.c), so
+ * CL_EVENT_COMMAND_QUEUE and waiting stay safe for as long as the event
+ * lives, even after the queue itself was released.
  *
  * Status goes CL_QUEUED -> CL_SUBMITTED (at enqueue: every enqueue is a
  * flush) -> CL_RUNNING -> CL_COMPLETE, or to a negative error: the
@@ -52,7 +53,7 @@ cl_event svmcl_event_create(cl_command_queue q, cl_command_type type)
 		return NULL;
 	svmcl_object_init(SVMCL_HANDLE(ev), SVMCL_HANDLE(q), SVMCL_MAGIC_EVENT);
 	pthread_cond_init(&ev->changed, NULL);
-	svmcl_queue_get(q);
+	svmcl_queue_event_attach(q);
 	svmcl_context_get(q->context);
 	ev->queue = q;
 	ev->context = q->context;
@@ -81,7 +82,7 @@ void svmcl_event_put(cl_event ev)
 	svmcl_object_fini(SVMCL_HANDLE(ev));
 	free(ev);
 	if (q)
-		svmcl_queue_put(q);
+		svmcl_queue_event_detach(q);
 	svmcl_context_put(ctx);
 }
 

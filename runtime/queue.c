@@ -27,17 +27,26 @@
  * Out-of-order execution and on-device queues are not supported:
  * CL_DEVICE_QUEUE_ON_HOST_PROPERTIES reports CL_QUEUE_PROFILING_ENABLE only.
  *
- * Lifetime: commands hold their event, an event holds its queue, so a
- * queue outlives its pending commands. When the last reference goes, the
- * submit thread is told to exit and is joined - unless the last reference
- * was dropped by the submit thread itself (finishing a command whose event
- * nobody else held), in which case that thread frees the queue on its way
- * out.
+ * Lifetime. The reference count is the application's (clRetain/Release);
+ * events do not count, they only pin the memory (@events). The release
+ * that drops the count to zero finishes the queue - every command still
+ * pending runs to completion, in the caller if the submit thread is idle -
+ * then joins the submit thread and drops the context, all on the caller's
+ * thread; the memory goes with the last event. Objects the application
+ * released are therefore torn down by the application's own calls, never
+ * behind its back while it exits. (Released from the submit thread
+ * itself, in a callback, the queue is finished and torn down by that
+ * thread when it runs out of work.)
+ *
+ * A command drops its references (kernel, events) before it counts as
+ * completed, so once clFinish returns nothing of the finished commands is
+ * left to release.
  *
  * DOC: Locking
  *
  * obj.lock protects the command list, the sequence counters, @running,
- * @error and the worker state; @cond is its condition. It is never held
+ * @error, @events, @released and the worker state; @cond is its
+ * condition. It is never held
  * while a command runs, while waiting for an event, or while dropping a
  * reference (which can destroy objects). Lock order: queue, then event.
  */
@@ -62,39 +71,83 @@ void svmcl_queue_get(cl_command_queue q)
 
 static void queue_free(cl_command_queue q)
 {
-	cl_context ctx = q->context;
-
 	pthread_cond_destroy(&q->cond);
 	free(q->props);
 	svmcl_object_fini(SVMCL_HANDLE(q));
 	free(q);
-	svmcl_context_put(ctx);
 }
 
-static void queue_destroy(cl_command_queue q)
+/* After the last release, once no command is left: drop the context. */
+static void queue_teardown(cl_command_queue q)
 {
+	cl_context ctx = q->context;
+	bool free_now;
+
+	pthread_mutex_lock(&q->obj.lock);
+	q->released = true;
+	free_now = q->events == 0;
+	pthread_mutex_unlock(&q->obj.lock);
+
+	svmcl_context_put(ctx);
+	if (free_now)
+		queue_free(q);
+}
+
+void svmcl_queue_event_attach(cl_command_queue q)
+{
+	pthread_mutex_lock(&q->obj.lock);
+	q->events++;
+	pthread_mutex_unlock(&q->obj.lock);
+}
+
+void svmcl_queue_event_detach(cl_command_queue q)
+{
+	bool free_now;
+
+	pthread_mutex_lock(&q->obj.lock);
+	free_now = --q->events == 0 && q->released;
+	pthread_mutex_unlock(&q->obj.lock);
+	if (free_now)
+		queue_free(q);
+}
+
+static void __queue_run_locked(cl_command_queue q, uint64_t until);
+
+/* The last API reference is gone: finish, stop the worker, tear down. */
+static void queue_release_last(cl_command_queue q)
+{
+	uint64_t target;
 	bool started;
 
 	pthread_mutex_lock(&q->obj.lock);
-	q->shutdown = true;
 	started = q->worker_started;
 	if (started && pthread_equal(pthread_self(), q->worker)) {
-		q->worker_frees = true;
+		/* From a callback on the worker: it finishes the job. */
+		q->shutdown = true;
+		q->worker_tears_down = true;
 		pthread_mutex_unlock(&q->obj.lock);
 		return;
 	}
+	target = q->enqueued;
+	for (;;) {
+		__queue_run_locked(q, target);
+		if (q->completed >= target)
+			break;
+		pthread_cond_wait(&q->cond, &q->obj.lock);
+	}
+	q->shutdown = true;
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->obj.lock);
 
 	if (started)
 		pthread_join(q->worker, NULL);
-	queue_free(q);
+	queue_teardown(q);
 }
 
 void svmcl_queue_put(cl_command_queue q)
 {
 	if (svmcl_object_put(SVMCL_HANDLE(q)))
-		queue_destroy(q);
+		queue_release_last(q);
 }
 
 cl_int svmcl_command_init(struct svmcl_command *cmd,
@@ -170,6 +223,8 @@ static void __queue_run_locked(cl_command_queue q, uint64_t until)
 		pthread_mutex_unlock(&q->obj.lock);
 
 		status = command_execute(cmd);
+		/* Drop the command's references before it counts as done. */
+		cmd->ops->destroy(cmd);
 
 		pthread_mutex_lock(&q->obj.lock);
 		q->running = false;
@@ -177,42 +232,37 @@ static void __queue_run_locked(cl_command_queue q, uint64_t until)
 		if (status < 0 && q->error == CL_SUCCESS)
 			q->error = status;
 		pthread_cond_broadcast(&q->cond);
-		pthread_mutex_unlock(&q->obj.lock);
-
-		/* May drop the last reference to the queue: see DOC. */
-		cmd->ops->destroy(cmd);
-
-		pthread_mutex_lock(&q->obj.lock);
 	}
 }
 
 void svmcl_queue_run_until(cl_command_queue q, uint64_t seq)
 {
-	svmcl_queue_get(q);
+	/* The caller's event pins @q; a released queue has nothing left. */
 	pthread_mutex_lock(&q->obj.lock);
 	__queue_run_locked(q, seq);
 	pthread_mutex_unlock(&q->obj.lock);
-	svmcl_queue_put(q);
 }
 
 static void *queue_worker(void *arg)
 {
 	cl_command_queue q = arg;
-	bool frees;
+	bool tear_down;
 
 	pthread_mutex_lock(&q->obj.lock);
 	for (;;) {
 		while (q->running || (!q->head && !q->shutdown))
 			pthread_cond_wait(&q->cond, &q->obj.lock);
 		if (!q->head)
-			break;	/* shut down and drained */
+			break;	/* released and drained */
 		__queue_run_locked(q, UINT64_MAX);
 	}
-	frees = q->worker_frees;
+	tear_down = q->worker_tears_down;
 	pthread_mutex_unlock(&q->obj.lock);
 
-	if (frees)
-		queue_free(q);
+	if (tear_down) {
+		pthread_detach(pthread_self());
+		queue_teardown(q);
+	}
 	return NULL;
 }
 
@@ -411,7 +461,7 @@ cl_int CL_API_CALL svmcl_clReleaseCommandQueue(cl_command_queue command_queue)
 {
 	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_QUEUE(command_queue),
 			      CL_INVALID_COMMAND_QUEUE, "not a valid queue");
-	/* Pending commands keep the queue alive; they were flushed already. */
+	/* The last release finishes the queue first (see DOC: Overview). */
 	svmcl_queue_put(command_queue);
 	return CL_SUCCESS;
 }
@@ -481,7 +531,6 @@ cl_int CL_API_CALL svmcl_clFinish(cl_command_queue command_queue)
 	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_QUEUE(q), CL_INVALID_COMMAND_QUEUE,
 			      "not a valid queue");
 
-	svmcl_queue_get(q);
 	pthread_mutex_lock(&q->obj.lock);
 	target = q->enqueued;
 	for (;;) {
@@ -493,7 +542,6 @@ cl_int CL_API_CALL svmcl_clFinish(cl_command_queue command_queue)
 	err = q->error;
 	q->error = CL_SUCCESS;
 	pthread_mutex_unlock(&q->obj.lock);
-	svmcl_queue_put(q);
 
 	if (err)
 		svmcl_api_error(__func__, err, "a command of the queue failed");

@@ -56,16 +56,26 @@ struct _cl_command_queue {
 	uint64_t enqueued;		/* seq of the newest command */
 	uint64_t completed;		/* seq of the newest finished command */
 	bool running;			/* a thread is executing a command */
-	bool shutdown;			/* last reference gone: worker exits */
+	bool shutdown;			/* released: the worker exits when idle */
 	bool worker_started;
-	bool worker_frees;		/* destroyed from the worker itself */
+	bool worker_tears_down;		/* released from the worker itself */
+	bool released;			/* torn down; memory kept for events */
+	unsigned int events;		/* live events pointing at the queue */
 	cl_int error;			/* first failure since the last clFinish */
 	pthread_t worker;
 	pthread_cond_t cond;		/* command queued or finished, shutdown */
 };
 
+/* API references (clRetain/ReleaseCommandQueue). */
 void svmcl_queue_get(cl_command_queue q);
 void svmcl_queue_put(cl_command_queue q);
+
+/*
+ * An event pins the queue's memory (not its API reference count), so
+ * CL_EVENT_COMMAND_QUEUE and waiting stay safe after the queue's release.
+ */
+void svmcl_queue_event_attach(cl_command_queue q);
+void svmcl_queue_event_detach(cl_command_queue q);
 
 /*
  * svmcl_command_init() - create the event and take the wait list of a new

@@ -55,14 +55,12 @@ static bool tlb_line_in_range(const struct sgpu_tlb_entry *e, uint64_t start,
 void sgpu_tlb_flush_range(struct sgpu_cu_state *state, uint64_t start,
 			  uint64_t end)
 {
-	uint64_t pages;
-
 	start &= SGPU_PAGE_MASK;
 	if (end <= start)
 		return;
-	pages = (end - start + SGPU_PAGE_SIZE - 1) >> SGPU_PAGE_SHIFT;
 
-	if (pages >= SGPU_TLB_L1_ENTRIES) {
+	/* (end - start) may be the whole 64-bit space (RELEASE): no rounding. */
+	if ((end - start) >> SGPU_PAGE_SHIFT >= SGPU_TLB_L1_ENTRIES) {
 		for (unsigned int i = 0; i < SGPU_TLB_L1_ENTRIES; i++)
 			if (tlb_line_in_range(&state->tlb[i], start, end))
 				tlb_line_invalidate(&state->tlb[i]);

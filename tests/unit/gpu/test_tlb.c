@@ -131,6 +131,19 @@ static void test_flush_range_keeps_aliases(void **state)
 	assert_true(probe(st, 0x200000 + STRIDE, 4, true, &host));
 }
 
+static void test_flush_whole_address_space(void **state)
+{
+	struct sgpu_cu_state *st = *state;
+	uint64_t host;
+
+	/* The RELEASE invalidation covers [0, ULONG_MAX): must not overflow. */
+	sgpu_tlb_fill(st, 0x5000, 0x5000, true);
+	sgpu_tlb_fill(st, 0x7ffffffff000ull, 0x1000, true);
+	sgpu_tlb_flush_range(st, 0, ~0ull);
+	assert_false(probe(st, 0x5000, 4, false, &host));
+	assert_false(probe(st, 0x7ffffffff000ull, 4, false, &host));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +156,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_flush_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_range_keeps_aliases,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_whole_address_space,
 						setup, teardown),
 	};
 

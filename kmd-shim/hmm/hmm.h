@@ -46,12 +46,17 @@
 #define HMM_PAGE_SHIFT 12
 #define HMM_PAGE_SIZE (1ul << HMM_PAGE_SHIFT)
 
-/* Output and input flags of one 64-bit entry (Linux values). */
+/*
+ * Output and input flags of one 64-bit entry (Linux values). Like the
+ * 2025-26 Linux proposals, bit 57 marks a device-private page and the
+ * 5-bit map order moves down to bits 52..56 to make room for it.
+ */
 #define HMM_PFN_VALID (1ull << 63)
 #define HMM_PFN_WRITE (1ull << 62)
 #define HMM_PFN_ERROR (1ull << 61)
 #define HMM_PFN_DMA_MAPPED (1ull << 60)
-#define HMM_PFN_ORDER_SHIFT 53
+#define HMM_PFN_DEVICE_PRIVATE (1ull << 57)
+#define HMM_PFN_ORDER_SHIFT 52
 #define HMM_PFN_ORDER_MASK 0x1full
 #define HMM_PFN_FLAGS (~((1ull << HMM_PFN_ORDER_SHIFT) - 1))
 #define HMM_PFN_INOUT_FLAGS (HMM_PFN_DMA_MAPPED)
@@ -96,12 +101,18 @@ static inline uint64_t hmm_pfn_to_pfn(uint64_t entry)
 
 /*
  * hmm_pfn_to_host() - the host address through which a device reaches the
- * page of entry @i of @range: the CPU virtual address of that page. Only
+ * page of entry @i of @range: the CPU virtual address of that page, or,
+ * for a device-private page of the caller (HMM_PFN_DEVICE_PRIVATE), the
+ * address of the device page itself, whose frame the entry carries. Only
  * meaningful for VALID entries.
  */
 static inline uintptr_t hmm_pfn_to_host(const struct hmm_range *range,
 					unsigned long i)
 {
+	uint64_t e = range->hmm_pfns[i];
+
+	if (e & HMM_PFN_DEVICE_PRIVATE)
+		return (uintptr_t)(hmm_pfn_to_pfn(e) << HMM_PAGE_SHIFT);
 	return range->start + (i << HMM_PAGE_SHIFT);
 }
 

@@ -121,7 +121,8 @@ int sgpu_vm_create(struct sgpu *gpu, uint32_t flags, int owner_fd,
 void sgpu_vm_destroy(struct sgpu_vm *vm);
 struct sgpu_vm *sgpu_vm_lookup(struct sgpu *gpu, uint32_t id);
 int sgpu_vm_fault(struct sgpu_vm *vm, uint64_t va, enum sgpu_access access);
-uint64_t sgpu_vm_walk(struct sgpu_vm *vm, uint64_t va);
+uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu_state *state,
+			   uint64_t va, bool need_write);
 void sgpu_vm_invalidate(struct sgpu_vm *vm, uint64_t start, uint64_t end);
 
 /* tlb.c */

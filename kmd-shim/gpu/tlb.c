@@ -14,9 +14,12 @@
  * DOC: Locking
  *
  * A TLB line is written by its own unit (fills) and by invalidating threads
- * (sgpu_gpu_shootdown(), which only ever stores the invalid tag). Tags are
- * 64-bit words written with atomic stores, so a probe sees either the old
- * line or an invalid tag. A unit may still use a translation it loaded just
+ * (sgpu_gpu_shootdown(), which only ever stores the invalid tag). Fills
+ * happen under the VM's update lock held for reading (sgpu_vm_walk_fill())
+ * and shootdowns under it held for writing, so a line is never filled from
+ * an entry that an invalidation has already cleared. Tags are 64-bit words
+ * written with atomic stores, so a probe sees either the old line or an
+ * invalid tag. A unit may still use a translation it loaded just
  * before the shootdown; for mirrored process memory that translation is the
  * CPU's own virtual address, so the access either sees what the CPU maps now
  * or faults on the unmapped address, which the unit's SIGSEGV guard turns
@@ -110,18 +113,10 @@ static uint64_t cu_translate(struct sgpu_cu *cu, uint64_t va,
 	int ret = 0;
 
 	for (int attempt = 0; attempt < 8; attempt++) {
-		uint64_t pte = sgpu_vm_walk(vm, va);
+		uint64_t host = sgpu_vm_walk_fill(vm, &cu->state, va, need_write);
 
-		if ((pte & SGPU_PTE_VALID) &&
-		    (!need_write || (pte & SGPU_PTE_WRITE))) {
-			uint64_t host = (pte & SGPU_PTE_ADDR_MASK) |
-					(va & ~SGPU_PAGE_MASK);
-
-			sgpu_tlb_fill(&cu->state, va,
-				      pte & SGPU_PTE_ADDR_MASK,
-				      pte & SGPU_PTE_WRITE);
+		if (host)
 			return host;
-		}
 		ret = sgpu_vm_fault(vm, va & SGPU_PAGE_MASK, access);
 		if (ret)
 			break;

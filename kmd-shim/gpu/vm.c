@@ -189,16 +189,33 @@ struct sgpu_vm *sgpu_vm_lookup(struct sgpu *gpu, uint32_t id)
 	return vm;
 }
 
-uint64_t sgpu_vm_walk(struct sgpu_vm *vm, uint64_t va)
+/*
+ * sgpu_vm_walk_fill() - walk the page table for @va and, when the entry
+ * grants @need_write, fill @state's TLB line, both under vm->lock held for
+ * reading. Filling under the same lock that the invalidate callback holds
+ * for writing is what guarantees that no line is filled from an entry an
+ * invalidation has already cleared (the walk and the fill cannot straddle
+ * the callback's clear-and-shootdown).
+ *
+ * Return: the host address of @va, or 0 when the entry is missing or lacks
+ * the permission (the caller raises a device fault).
+ */
+uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu_state *state,
+			   uint64_t va, bool need_write)
 {
-	uint64_t pte;
+	uint64_t pte, host = 0;
 
 	atomic_fetch_add_explicit(&vm->gpu->stats.walks, 1,
 				  memory_order_relaxed);
 	pthread_rwlock_rdlock(&vm->lock);
 	pte = sgpu_pt_lookup(&vm->pt, va);
+	if ((pte & SGPU_PTE_VALID) && (!need_write || (pte & SGPU_PTE_WRITE))) {
+		sgpu_tlb_fill(state, va, pte & SGPU_PTE_ADDR_MASK,
+			      pte & SGPU_PTE_WRITE);
+		host = (pte & SGPU_PTE_ADDR_MASK) | (va & ~SGPU_PAGE_MASK);
+	}
 	pthread_rwlock_unlock(&vm->lock);
-	return pte;
+	return host;
 }
 
 static uint64_t now_ms(void)

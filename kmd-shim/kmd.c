@@ -178,6 +178,8 @@ static int kmd_get_stats(struct sgpu *gpu, int fd, void *arg)
 	s->dispatches = atomic_load(&g->dispatches);
 	s->work_groups = atomic_load(&g->work_groups);
 	s->tlb_l1_misses = atomic_load(&g->tlb_l1_misses);
+	s->tlb_l2_hits = atomic_load(&g->tlb_l2_hits);
+	s->tlb_l2_misses = atomic_load(&g->tlb_l2_misses);
 	s->walks = atomic_load(&g->walks);
 	s->faults = atomic_load(&g->faults);
 	s->fault_pages = atomic_load(&g->fault_pages);

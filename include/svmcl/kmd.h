@@ -104,6 +104,8 @@ struct kmd_gpu_stats {
 	__u64 invalidations;
 	__u64 invalidated_ptes;
 	__u64 device_faults;
+	__u64 tlb_l2_hits;
+	__u64 tlb_l2_misses;
 };
 
 #define KMD_IOCTL_GET_INFO _IOR('S', 0x00, struct kmd_gpu_info)

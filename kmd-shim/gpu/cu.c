@@ -178,7 +178,7 @@ static void cu_run_groups(struct sgpu_cu *cu, struct sgpu_dispatch *d)
 
 	cu->vm = d->vm;
 	if (cu->last_vm_id != d->vm->id) {
-		sgpu_tlb_flush_all(st);
+		sgpu_cu_tlb_flush_all(cu);
 		cu->last_vm_id = d->vm->id;
 	}
 	st->work_dim = desc->work_dim;
@@ -304,6 +304,7 @@ int sgpu_cus_start(struct sgpu *gpu)
 		cu->state.mem_copy = sgpu_mem_copy;
 		cu->state.mem_set = sgpu_mem_set;
 		sgpu_tlb_flush_all(&cu->state);
+		sgpu_tlb_l2_init(&cu->l2);
 		cu->altstack = malloc(SGPU_ALTSTACK_SIZE);
 		if (!cu->altstack) {
 			ret = -ENOMEM;
@@ -323,8 +324,10 @@ int sgpu_cus_start(struct sgpu *gpu)
 		pthread_mutex_unlock(&gpu->launch_lock);
 		for (unsigned int i = 0; i < started; i++)
 			pthread_join(gpu->cus[i].thread, NULL);
-		for (unsigned int i = 0; i < gpu->num_cus; i++)
+		for (unsigned int i = 0; i < gpu->num_cus; i++) {
 			free(gpu->cus[i].altstack);
+			sgpu_tlb_l2_fini(&gpu->cus[i].l2);
+		}
 		free(gpu->cus);
 		gpu->cus = NULL;
 	}
@@ -340,6 +343,7 @@ void sgpu_cus_stop(struct sgpu *gpu)
 	for (unsigned int i = 0; i < gpu->num_cus; i++) {
 		pthread_join(gpu->cus[i].thread, NULL);
 		free(gpu->cus[i].altstack);
+		sgpu_tlb_l2_fini(&gpu->cus[i].l2);
 	}
 	free(gpu->cus);
 	gpu->cus = NULL;

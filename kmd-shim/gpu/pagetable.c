@@ -5,9 +5,12 @@
  * DOC: Overview
  *
  * A radix tree of four levels of 512 entries. Directory entries point at
- * the next level's node; leaf entries are PTEs (pagetable.h). Every node
- * counts its non-empty entries so that unmapping can free a node the moment
- * it becomes empty, keeping the tree proportional to what is mapped.
+ * the next level's node; leaf entries are PTEs (pagetable.h). A 2 MiB page
+ * is a leaf one level up, in the directory that would otherwise point at a
+ * table of 4 KiB entries (like a PMD mapping); a slot holds either a table
+ * or a 2 MiB entry, never both. Every node counts its non-empty entries so
+ * that unmapping can free a node the moment it becomes empty, keeping the
+ * tree proportional to what is mapped.
  *
  * DOC: Locking
  *
@@ -33,8 +36,12 @@ struct sgpu_pt_node {
 		struct sgpu_pt_node *child[SGPU_PT_ENTRIES];	/* directory */
 		uint64_t pte[SGPU_PT_ENTRIES];			/* leaf level */
 	};
-	unsigned int used;	/* non-empty entries */
+	uint64_t *huge;		/* level HUGE_LEVEL only: 2 MiB entries */
+	unsigned int used;	/* non-empty entries, tables and 2 MiB pages */
 };
+
+/* The directory level whose slots may hold a 2 MiB page. */
+#define HUGE_LEVEL (SGPU_PT_LEVELS - 2)
 
 static unsigned int pt_index(uint64_t va, int level)
 {
@@ -61,6 +68,7 @@ static struct sgpu_pt_node *pt_node_alloc(struct sgpu_pt *pt)
 static void pt_node_free(struct sgpu_pt *pt, struct sgpu_pt_node *node)
 {
 	pt->nr_tables--;
+	free(node->huge);
 	free(node);
 }
 
@@ -80,6 +88,7 @@ int sgpu_pt_init(struct sgpu_pt *pt)
 {
 	pt->nr_tables = 0;
 	pt->nr_ptes = 0;
+	pt->nr_huge = 0;
 	pt->root = pt_node_alloc(pt);
 	return pt->root ? 0 : -ENOMEM;
 }
@@ -88,9 +97,12 @@ static void pt_free_subtree(struct sgpu_pt *pt, struct sgpu_pt_node *node,
 			    int level)
 {
 	if (level < SGPU_PT_LEVELS - 1) {
-		for (unsigned int i = 0; i < SGPU_PT_ENTRIES; i++)
+		for (unsigned int i = 0; i < SGPU_PT_ENTRIES; i++) {
 			if (node->child[i])
 				pt_free_subtree(pt, node->child[i], level + 1);
+			if (node->huge && node->huge[i])
+				pt->nr_huge--;
+		}
 	} else {
 		for (unsigned int i = 0; i < SGPU_PT_ENTRIES; i++)
 			if (node->pte[i])
@@ -104,7 +116,7 @@ void sgpu_pt_fini(struct sgpu_pt *pt)
 	if (pt->root)
 		pt_free_subtree(pt, pt->root, 0);
 	pt->root = NULL;
-	assert(pt->nr_tables == 0 && pt->nr_ptes == 0);
+	assert(pt->nr_tables == 0 && pt->nr_ptes == 0 && pt->nr_huge == 0);
 }
 
 int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
@@ -120,6 +132,12 @@ int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 	for (int level = 0; level < SGPU_PT_LEVELS - 1; level++) {
 		unsigned int i = pt_index(va, level);
 
+		if (level == HUGE_LEVEL && node->huge && node->huge[i]) {
+			/* A 4 KiB mapping replaces the 2 MiB page around it. */
+			node->huge[i] = 0;
+			node->used--;
+			pt->nr_huge--;
+		}
 		if (!node->child[i]) {
 			node->child[i] = pt_node_alloc(pt);
 			if (!node->child[i])
@@ -138,6 +156,46 @@ int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 	return 0;
 }
 
+int sgpu_pt_map_huge(struct sgpu_pt *pt, uint64_t va, uint64_t host,
+		     uint64_t flags)
+{
+	struct sgpu_pt_node *node = pt->root;
+	unsigned int i;
+
+	if ((va | host) & (SGPU_HUGE_SIZE - 1) || va >= SGPU_VA_LIMIT ||
+	    !(flags & SGPU_PTE_VALID) || flags & SGPU_PTE_ADDR_MASK)
+		return -EINVAL;
+
+	for (int level = 0; level < HUGE_LEVEL; level++) {
+		i = pt_index(va, level);
+		if (!node->child[i]) {
+			node->child[i] = pt_node_alloc(pt);
+			if (!node->child[i])
+				return -ENOMEM;
+			node->used++;
+		}
+		node = node->child[i];
+	}
+	i = pt_index(va, HUGE_LEVEL);
+	if (!node->huge) {
+		node->huge = calloc(SGPU_PT_ENTRIES, sizeof(*node->huge));
+		if (!node->huge)
+			return -ENOMEM;
+	}
+	if (node->child[i]) {
+		/* The 2 MiB page replaces the 4 KiB table under it. */
+		pt_free_subtree(pt, node->child[i], HUGE_LEVEL + 1);
+		node->child[i] = NULL;
+		node->used--;
+	}
+	if (!node->huge[i]) {
+		node->used++;
+		pt->nr_huge++;
+	}
+	node->huge[i] = host | flags | SGPU_PTE_HUGE;
+	return 0;
+}
+
 uint64_t sgpu_pt_lookup(const struct sgpu_pt *pt, uint64_t va)
 {
 	const struct sgpu_pt_node *node = pt->root;
@@ -145,7 +203,16 @@ uint64_t sgpu_pt_lookup(const struct sgpu_pt *pt, uint64_t va)
 	if (va >= SGPU_VA_LIMIT)
 		return 0;
 	for (int level = 0; level < SGPU_PT_LEVELS - 1; level++) {
-		node = node->child[pt_index(va, level)];
+		unsigned int i = pt_index(va, level);
+
+		if (level == HUGE_LEVEL && node->huge && node->huge[i]) {
+			uint64_t e = node->huge[i];
+
+			return ((e & SGPU_PTE_ADDR_MASK) +
+				(va & (SGPU_HUGE_SIZE - 1) & SGPU_PTE_ADDR_MASK)) |
+			       (e & SGPU_PTE_FLAGS);
+		}
+		node = node->child[i];
 		if (!node)
 			return 0;
 	}
@@ -177,6 +244,13 @@ static uint64_t pt_unmap_level(struct sgpu_pt *pt, struct sgpu_pt_node *node,
 			}
 			continue;
 		}
+		if (level == HUGE_LEVEL && node->huge && node->huge[i]) {
+			node->huge[i] = 0;
+			node->used--;
+			pt->nr_huge--;
+			cleared++;
+			continue;
+		}
 		if (!node->child[i])
 			continue;
 		cleared += pt_unmap_level(pt, node->child[i], level + 1, lo,
@@ -206,12 +280,31 @@ uint64_t sgpu_pt_unmap_range(struct sgpu_pt *pt, uint64_t start, uint64_t end)
 }
 
 static int pt_check_node(const struct sgpu_pt_node *node, int level,
-			 uint64_t *tables, uint64_t *ptes)
+			 uint64_t *tables, uint64_t *ptes, uint64_t *huge)
 {
 	unsigned int used = 0;
 
 	(*tables)++;
+	if (node->huge && level != HUGE_LEVEL) {
+		fprintf(stderr, "sgpu pt: 2 MiB entries at level %d\n", level);
+		return -EUCLEAN;
+	}
 	for (unsigned int i = 0; i < SGPU_PT_ENTRIES; i++) {
+		if (node->huge && node->huge[i]) {
+			uint64_t e = node->huge[i];
+
+			used++;
+			(*huge)++;
+			if (node->child[i] || !(e & SGPU_PTE_VALID) ||
+			    !(e & SGPU_PTE_HUGE) ||
+			    (e & SGPU_PTE_ADDR_MASK & (SGPU_HUGE_SIZE - 1))) {
+				fprintf(stderr, "sgpu pt: bad 2 MiB entry %#" PRIx64
+					"%s\n", e, node->child[i] ?
+					" over a table" : "");
+				return -EUCLEAN;
+			}
+			continue;
+		}
 		if (level == SGPU_PT_LEVELS - 1) {
 			uint64_t pte = node->pte[i];
 
@@ -234,7 +327,7 @@ static int pt_check_node(const struct sgpu_pt_node *node, int level,
 				level + 1);
 			return -EUCLEAN;
 		}
-		if (pt_check_node(node->child[i], level + 1, tables, ptes))
+		if (pt_check_node(node->child[i], level + 1, tables, ptes, huge))
 			return -EUCLEAN;
 	}
 	if (used != node->used) {
@@ -247,16 +340,18 @@ static int pt_check_node(const struct sgpu_pt_node *node, int level,
 
 int sgpu_pt_check(const struct sgpu_pt *pt)
 {
-	uint64_t tables = 0, ptes = 0;
+	uint64_t tables = 0, ptes = 0, huge = 0;
 
 	if (!pt->root)
-		return pt->nr_tables || pt->nr_ptes ? -EUCLEAN : 0;
-	if (pt_check_node(pt->root, 0, &tables, &ptes))
+		return pt->nr_tables || pt->nr_ptes || pt->nr_huge ? -EUCLEAN : 0;
+	if (pt_check_node(pt->root, 0, &tables, &ptes, &huge))
 		return -EUCLEAN;
-	if (tables != pt->nr_tables || ptes != pt->nr_ptes) {
-		fprintf(stderr, "sgpu pt: counters %" PRIu64 "/%" PRIu64
-			" tables/ptes, found %" PRIu64 "/%" PRIu64 "\n",
-			pt->nr_tables, pt->nr_ptes, tables, ptes);
+	if (tables != pt->nr_tables || ptes != pt->nr_ptes ||
+	    huge != pt->nr_huge) {
+		fprintf(stderr, "sgpu pt: counters %" PRIu64 "/%" PRIu64 "/%" PRIu64
+			" tables/ptes/huge, found %" PRIu64 "/%" PRIu64 "/%" PRIu64
+			"\n", pt->nr_tables, pt->nr_ptes, pt->nr_huge, tables,
+			ptes, huge);
 		return -EUCLEAN;
 	}
 	return 0;

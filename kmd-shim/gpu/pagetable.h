@@ -18,11 +18,14 @@
 #define SGPU_PT_ENTRIES (1u << SGPU_PT_BITS)
 #define SGPU_VA_BITS 48
 #define SGPU_VA_LIMIT (1ull << SGPU_VA_BITS)
+#define SGPU_HUGE_SHIFT 21
+#define SGPU_HUGE_SIZE (1ull << SGPU_HUGE_SHIFT)
 
 /* Leaf entry bits; the target address occupies bits 12..63. */
 #define SGPU_PTE_VALID (1ull << 0)
 #define SGPU_PTE_WRITE (1ull << 1)
 #define SGPU_PTE_ATOMIC (1ull << 2)
+#define SGPU_PTE_HUGE (1ull << 7)	/* a 2 MiB leaf one level up */
 #define SGPU_PTE_FLAGS 0xfffull
 #define SGPU_PTE_ADDR_MASK (~SGPU_PTE_FLAGS)
 
@@ -31,7 +34,8 @@ struct sgpu_pt_node;
 struct sgpu_pt {
 	struct sgpu_pt_node *root;
 	uint64_t nr_tables;	/* allocated directory and leaf tables */
-	uint64_t nr_ptes;	/* valid leaf entries */
+	uint64_t nr_ptes;	/* valid 4 KiB leaf entries */
+	uint64_t nr_huge;	/* valid 2 MiB leaf entries */
 };
 
 int sgpu_pt_init(struct sgpu_pt *pt);
@@ -40,9 +44,23 @@ void sgpu_pt_fini(struct sgpu_pt *pt);
 /* Returns 0 or -ENOMEM; -EINVAL for an unaligned or out-of-range va. */
 int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 		uint64_t flags);
-/* The leaf entry of @va, 0 when none. */
+/*
+ * Maps a 2 MiB page: @va and @host 2 MiB aligned. Any 4 KiB entries below
+ * it are dropped first. Returns 0, -EINVAL or -ENOMEM.
+ */
+int sgpu_pt_map_huge(struct sgpu_pt *pt, uint64_t va, uint64_t host,
+		     uint64_t flags);
+/*
+ * The leaf entry of @va, 0 when none. For a 2 MiB page it is the entry of
+ * the 4 KiB page that contains @va (host address advanced, SGPU_PTE_HUGE
+ * set), so callers need not care about the page size.
+ */
 uint64_t sgpu_pt_lookup(const struct sgpu_pt *pt, uint64_t va);
-/* Clears the leaf entries of [start, end); frees emptied tables. */
+/*
+ * Clears the leaf entries of [start, end); a 2 MiB entry that overlaps the
+ * range at all is cleared whole (the device refaults the rest). Frees
+ * emptied tables. Returns the number of entries cleared.
+ */
 uint64_t sgpu_pt_unmap_range(struct sgpu_pt *pt, uint64_t start,
 			     uint64_t end);
 /* Walks the whole table: 0 when consistent, -EUCLEAN with a message. */

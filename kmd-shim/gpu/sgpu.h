@@ -26,6 +26,33 @@
 struct sgpu;
 struct sgpu_dispatch;
 
+/*
+ * Second-level TLB: a per-unit victim cache behind the first level, set
+ * associative. Lines evicted from the first level move here; a first-level
+ * miss that hits here swaps the line back without a page walk.
+ */
+#define SGPU_TLB_L2_SETS 256
+#define SGPU_TLB_L2_WAYS 4
+#define SGPU_L2_VALID (1ull << 0)
+#define SGPU_L2_WRITE (1ull << 1)
+
+struct sgpu_tlb_l2_line {
+	uint64_t tag;	/* page VA | SGPU_L2_VALID | SGPU_L2_WRITE */
+	uint64_t host;	/* host address of the page */
+};
+
+/**
+ * struct sgpu_tlb_l2 - one unit's second-level TLB.
+ * @lock: protects @line and @next_victim. Taken by the owning unit on its
+ *	miss path and by shootdowns from any thread; never held while
+ *	calling out of tlb.c.
+ */
+struct sgpu_tlb_l2 {
+	pthread_spinlock_t lock;
+	struct sgpu_tlb_l2_line line[SGPU_TLB_L2_SETS][SGPU_TLB_L2_WAYS];
+	uint8_t next_victim[SGPU_TLB_L2_SETS];
+};
+
 /* Pages around a faulting page that one fault service snapshots. */
 #define SGPU_FAULT_WINDOW_PAGES 16
 
@@ -67,6 +94,7 @@ struct sgpu_cu {
 	volatile sig_atomic_t in_dispatch;
 	void *altstack;
 	uint64_t seen_launch;	/* last launch sequence this unit ran */
+	struct sgpu_tlb_l2 l2;
 } __attribute__((aligned(64)));	/* units never share a cache line */
 
 /* Statistics, updated with relaxed atomics. */
@@ -74,6 +102,8 @@ struct sgpu_stats {
 	atomic_uint_fast64_t dispatches;
 	atomic_uint_fast64_t work_groups;
 	atomic_uint_fast64_t tlb_l1_misses;
+	atomic_uint_fast64_t tlb_l2_hits;
+	atomic_uint_fast64_t tlb_l2_misses;
 	atomic_uint_fast64_t walks;
 	atomic_uint_fast64_t faults;
 	atomic_uint_fast64_t fault_pages;
@@ -121,7 +151,7 @@ int sgpu_vm_create(struct sgpu *gpu, uint32_t flags, int owner_fd,
 void sgpu_vm_destroy(struct sgpu_vm *vm);
 struct sgpu_vm *sgpu_vm_lookup(struct sgpu *gpu, uint32_t id);
 int sgpu_vm_fault(struct sgpu_vm *vm, uint64_t va, enum sgpu_access access);
-uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu_state *state,
+uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu *cu,
 			   uint64_t va, bool need_write);
 void sgpu_vm_invalidate(struct sgpu_vm *vm, uint64_t start, uint64_t end);
 
@@ -132,6 +162,13 @@ void sgpu_tlb_flush_range(struct sgpu_cu_state *state, uint64_t start,
 void sgpu_tlb_fill(struct sgpu_cu_state *state, uint64_t va, uint64_t host,
 		   bool writable);
 void sgpu_gpu_shootdown(struct sgpu *gpu, uint64_t start, uint64_t end);
+void sgpu_tlb_l2_init(struct sgpu_tlb_l2 *l2);
+void sgpu_tlb_l2_fini(struct sgpu_tlb_l2 *l2);
+void sgpu_cu_tlb_flush_all(struct sgpu_cu *cu);
+void sgpu_cu_tlb_fill(struct sgpu_cu *cu, uint64_t va, uint64_t host,
+		      bool writable);
+uint64_t sgpu_cu_tlb_l2_lookup(struct sgpu_cu *cu, uint64_t va,
+			       bool need_write);
 uint64_t sgpu_tlb_miss(struct sgpu_cu_state *state, uint64_t va,
 		       uint64_t access);
 void sgpu_mem_copy(struct sgpu_cu_state *state, uint64_t dst, uint64_t src,

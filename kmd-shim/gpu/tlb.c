@@ -5,8 +5,11 @@
  * DOC: Overview
  *
  * Each compute unit owns a direct-mapped TLB that JIT code probes inline
- * (sgpu_abi.h). A probe that misses calls sgpu_tlb_miss(), which walks the
- * VM's page table; when the entry is missing or lacks the permission, the
+ * (sgpu_abi.h) and, behind it, a set-associative victim cache (the second
+ * level): a line evicted from the first level moves there, and a first-
+ * level miss that hits there swaps the line back without a page walk. A
+ * probe that misses both calls sgpu_tlb_miss(), which walks the VM's page
+ * table; when the entry is missing or lacks the permission, the
  * unit raises a device fault that the VM services through the HMM core
  * (vm.c), then walks again. A fault that cannot be serviced ends the
  * dispatch (sgpu_cu_device_fault() unwinds to the unit's dispatch loop).
@@ -95,10 +98,141 @@ void sgpu_tlb_fill(struct sgpu_cu_state *state, uint64_t va, uint64_t host,
 		__atomic_store_n(&e->tag_write, page, __ATOMIC_RELEASE);
 }
 
+/* --- second level -------------------------------------------------- */
+
+void sgpu_tlb_l2_init(struct sgpu_tlb_l2 *l2)
+{
+	pthread_spin_init(&l2->lock, PTHREAD_PROCESS_PRIVATE);
+	memset(l2->line, 0, sizeof(l2->line));
+	memset(l2->next_victim, 0, sizeof(l2->next_victim));
+}
+
+void sgpu_tlb_l2_fini(struct sgpu_tlb_l2 *l2)
+{
+	pthread_spin_destroy(&l2->lock);
+}
+
+static unsigned int l2_set(uint64_t page)
+{
+	/* Fold higher bits in: consecutive L1 conflicts land in other sets. */
+	uint64_t vpn = page >> SGPU_PAGE_SHIFT;
+
+	return (unsigned int)((vpn ^ (vpn >> 8)) & (SGPU_TLB_L2_SETS - 1));
+}
+
+/* Inserts a translation; caller holds l2->lock. */
+static void __l2_insert(struct sgpu_tlb_l2 *l2, uint64_t page, uint64_t host,
+			bool writable)
+{
+	unsigned int set = l2_set(page);
+	struct sgpu_tlb_l2_line *lines = l2->line[set];
+	unsigned int way = SGPU_TLB_L2_WAYS;
+
+	for (unsigned int w = 0; w < SGPU_TLB_L2_WAYS; w++) {
+		if ((lines[w].tag & SGPU_PAGE_MASK) == page &&
+		    (lines[w].tag & SGPU_L2_VALID)) {
+			way = w;	/* refresh in place */
+			break;
+		}
+		if (way == SGPU_TLB_L2_WAYS && !(lines[w].tag & SGPU_L2_VALID))
+			way = w;
+	}
+	if (way == SGPU_TLB_L2_WAYS) {
+		way = l2->next_victim[set];	/* round robin */
+		l2->next_victim[set] = (uint8_t)((way + 1) % SGPU_TLB_L2_WAYS);
+	}
+	lines[way].tag = page | SGPU_L2_VALID | (writable ? SGPU_L2_WRITE : 0);
+	lines[way].host = host;
+}
+
+static void __l2_flush_range(struct sgpu_tlb_l2 *l2, uint64_t start,
+			     uint64_t end)
+{
+	for (unsigned int s = 0; s < SGPU_TLB_L2_SETS; s++)
+		for (unsigned int w = 0; w < SGPU_TLB_L2_WAYS; w++) {
+			uint64_t tag = l2->line[s][w].tag;
+			uint64_t page = tag & SGPU_PAGE_MASK;
+
+			if ((tag & SGPU_L2_VALID) && page >= start && page < end)
+				l2->line[s][w].tag = 0;
+		}
+}
+
+void sgpu_cu_tlb_flush_all(struct sgpu_cu *cu)
+{
+	pthread_spin_lock(&cu->l2.lock);
+	sgpu_tlb_flush_all(&cu->state);
+	memset(cu->l2.line, 0, sizeof(cu->l2.line));
+	pthread_spin_unlock(&cu->l2.lock);
+}
+
+/*
+ * Fills the first level; a valid line it evicts moves to the second level.
+ * Called by the owning unit with the VM lock held for reading.
+ */
+void sgpu_cu_tlb_fill(struct sgpu_cu *cu, uint64_t va, uint64_t host,
+		      bool writable)
+{
+	uint64_t page = va & SGPU_PAGE_MASK;
+	struct sgpu_tlb_entry *e =
+		&cu->state.tlb[(page >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+
+	pthread_spin_lock(&cu->l2.lock);
+	if (e->tag_read != SGPU_TLB_INVALID_TAG && e->tag_read != page)
+		__l2_insert(&cu->l2, e->tag_read, e->tag_read + (uint64_t)e->addend,
+			    e->tag_write == e->tag_read);
+	sgpu_tlb_fill(&cu->state, va, host, writable);
+	pthread_spin_unlock(&cu->l2.lock);
+}
+
+/*
+ * Looks @va up in the second level; on a hit with the needed permission the
+ * line moves to the first level (its victim moving down) and the host
+ * address of @va is returned, else 0. Owning unit, VM lock held for reading.
+ */
+uint64_t sgpu_cu_tlb_l2_lookup(struct sgpu_cu *cu, uint64_t va,
+			       bool need_write)
+{
+	uint64_t page = va & SGPU_PAGE_MASK;
+	struct sgpu_tlb_l2_line *lines;
+	uint64_t host = 0;
+
+	pthread_spin_lock(&cu->l2.lock);
+	lines = cu->l2.line[l2_set(page)];
+	for (unsigned int w = 0; w < SGPU_TLB_L2_WAYS; w++) {
+		struct sgpu_tlb_l2_line hit = lines[w];
+		struct sgpu_tlb_entry *e;
+
+		if (!(hit.tag & SGPU_L2_VALID) || (hit.tag & SGPU_PAGE_MASK) != page)
+			continue;
+		if (need_write && !(hit.tag & SGPU_L2_WRITE))
+			break;	/* the walk decides */
+		lines[w].tag = 0;
+		e = &cu->state.tlb[(page >> SGPU_PAGE_SHIFT) &
+				   (SGPU_TLB_L1_ENTRIES - 1)];
+		if (e->tag_read != SGPU_TLB_INVALID_TAG)
+			__l2_insert(&cu->l2, e->tag_read,
+				    e->tag_read + (uint64_t)e->addend,
+				    e->tag_write == e->tag_read);
+		sgpu_tlb_fill(&cu->state, va, hit.host, hit.tag & SGPU_L2_WRITE);
+		host = hit.host | (va & ~SGPU_PAGE_MASK);
+		break;
+	}
+	pthread_spin_unlock(&cu->l2.lock);
+	return host;
+}
+
 void sgpu_gpu_shootdown(struct sgpu *gpu, uint64_t start, uint64_t end)
 {
-	for (unsigned int i = 0; i < gpu->num_cus; i++)
-		sgpu_tlb_flush_range(&gpu->cus[i].state, start, end);
+	start &= SGPU_PAGE_MASK;
+	for (unsigned int i = 0; i < gpu->num_cus; i++) {
+		struct sgpu_cu *cu = &gpu->cus[i];
+
+		pthread_spin_lock(&cu->l2.lock);
+		sgpu_tlb_flush_range(&cu->state, start, end);
+		__l2_flush_range(&cu->l2, start, end);
+		pthread_spin_unlock(&cu->l2.lock);
+	}
 }
 
 /*
@@ -113,7 +247,7 @@ static uint64_t cu_translate(struct sgpu_cu *cu, uint64_t va,
 	int ret = 0;
 
 	for (int attempt = 0; attempt < 8; attempt++) {
-		uint64_t host = sgpu_vm_walk_fill(vm, &cu->state, va, need_write);
+		uint64_t host = sgpu_vm_walk_fill(vm, cu, va, need_write);
 
 		if (host)
 			return host;

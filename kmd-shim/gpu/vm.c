@@ -190,8 +190,9 @@ struct sgpu_vm *sgpu_vm_lookup(struct sgpu *gpu, uint32_t id)
 }
 
 /*
- * sgpu_vm_walk_fill() - walk the page table for @va and, when the entry
- * grants @need_write, fill @state's TLB line, both under vm->lock held for
+ * sgpu_vm_walk_fill() - the miss path below the first-level TLB: look @va
+ * up in @cu's second level, else walk the page table and, when the entry
+ * grants @need_write, fill @cu's first level, all under vm->lock held for
  * reading. Filling under the same lock that the invalidate callback holds
  * for writing is what guarantees that no line is filled from an entry an
  * invalidation has already cleared (the walk and the fill cannot straddle
@@ -200,21 +201,30 @@ struct sgpu_vm *sgpu_vm_lookup(struct sgpu *gpu, uint32_t id)
  * Return: the host address of @va, or 0 when the entry is missing or lacks
  * the permission (the caller raises a device fault).
  */
-uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu_state *state,
+uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu *cu,
 			   uint64_t va, bool need_write)
 {
-	uint64_t pte, host = 0;
+	struct sgpu_stats *stats = &vm->gpu->stats;
+	uint64_t pte, host;
 
-	atomic_fetch_add_explicit(&vm->gpu->stats.walks, 1,
-				  memory_order_relaxed);
 	pthread_rwlock_rdlock(&vm->lock);
+	host = sgpu_cu_tlb_l2_lookup(cu, va, need_write);
+	if (host) {
+		pthread_rwlock_unlock(&vm->lock);
+		atomic_fetch_add_explicit(&stats->tlb_l2_hits, 1,
+					  memory_order_relaxed);
+		return host;
+	}
 	pte = sgpu_pt_lookup(&vm->pt, va);
 	if ((pte & SGPU_PTE_VALID) && (!need_write || (pte & SGPU_PTE_WRITE))) {
-		sgpu_tlb_fill(state, va, pte & SGPU_PTE_ADDR_MASK,
-			      pte & SGPU_PTE_WRITE);
+		sgpu_cu_tlb_fill(cu, va, pte & SGPU_PTE_ADDR_MASK,
+				 pte & SGPU_PTE_WRITE);
 		host = (pte & SGPU_PTE_ADDR_MASK) | (va & ~SGPU_PAGE_MASK);
 	}
 	pthread_rwlock_unlock(&vm->lock);
+	atomic_fetch_add_explicit(&stats->tlb_l2_misses, 1,
+				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&stats->walks, 1, memory_order_relaxed);
 	return host;
 }
 

@@ -130,6 +130,14 @@ static void test_malloc_memory(void **state)
 	assert_true(after.faults > before.faults);
 	assert_true(after.fault_pages >= 2 * N * sizeof(*src) / 4096);
 	assert_int_equal(after.work_groups - before.work_groups, N / 256);
+	/*
+	 * Every first-level miss is answered by the second level or a walk,
+	 * and every serviced fault is followed by one more walk.
+	 */
+	assert_int_equal(after.tlb_l1_misses - before.tlb_l1_misses,
+			 (after.tlb_l2_hits - before.tlb_l2_hits) +
+				 (after.tlb_l2_misses - before.tlb_l2_misses) -
+				 (after.faults - before.faults));
 	free(src);
 	free(dst);
 }

@@ -141,6 +141,62 @@ static void test_random_order(void **state)
 	free(va);
 }
 
+#define HUGE (1ull << 21)
+
+static void test_huge_pages(void **state)
+{
+	struct sgpu_pt *pt = *state;
+	uint64_t va = 0x40000000, host = 0x7f0000200000;
+
+	assert_int_equal(sgpu_pt_map_huge(pt, va + 4096, host, SGPU_PTE_VALID),
+			 -EINVAL);
+	assert_int_equal(sgpu_pt_map_huge(pt, va, host + 4096, SGPU_PTE_VALID),
+			 -EINVAL);
+	assert_int_equal(sgpu_pt_map_huge(pt, va, host,
+					  SGPU_PTE_VALID | SGPU_PTE_WRITE), 0);
+	assert_int_equal(pt->nr_huge, 1);
+	assert_int_equal(sgpu_pt_check(pt), 0);
+	/* Every 4 KiB page inside resolves to its part of the 2 MiB page. */
+	for (uint64_t off = 0; off < HUGE; off += 0x3000)
+		assert_int_equal(sgpu_pt_lookup(pt, va + off),
+				 (host + off) | SGPU_PTE_VALID | SGPU_PTE_WRITE |
+					 SGPU_PTE_HUGE);
+	assert_int_equal(sgpu_pt_lookup(pt, va + HUGE), 0);
+
+	/* A partial invalidation drops the whole 2 MiB entry. */
+	assert_int_equal(sgpu_pt_unmap_range(pt, va + 5 * PG, va + 6 * PG), 1);
+	assert_int_equal(sgpu_pt_lookup(pt, va), 0);
+	assert_int_equal(pt->nr_huge, 0);
+	assert_int_equal(pt->nr_tables, 1);
+}
+
+static void test_huge_replaces_table_and_back(void **state)
+{
+	struct sgpu_pt *pt = *state;
+	uint64_t va = 0x80000000;
+
+	/* 4 KiB pages first: the 2 MiB page takes the slot of their table. */
+	for (uint64_t i = 0; i < 8; i++)
+		assert_int_equal(sgpu_pt_map(pt, va + i * PG, i * PG + PG,
+					     SGPU_PTE_VALID), 0);
+	assert_int_equal(sgpu_pt_map_huge(pt, va, 0x200000, SGPU_PTE_VALID), 0);
+	assert_int_equal(pt->nr_ptes, 0);
+	assert_int_equal(pt->nr_huge, 1);
+	assert_int_equal(sgpu_pt_check(pt), 0);
+	assert_int_equal(sgpu_pt_lookup(pt, va + 3 * PG),
+			 (0x200000 + 3 * PG) | SGPU_PTE_VALID | SGPU_PTE_HUGE);
+
+	/* And a 4 KiB mapping inside replaces the 2 MiB page. */
+	assert_int_equal(sgpu_pt_map(pt, va + PG, 0x9000, SGPU_PTE_VALID), 0);
+	assert_int_equal(pt->nr_huge, 0);
+	assert_int_equal(pt->nr_ptes, 1);
+	assert_int_equal(sgpu_pt_lookup(pt, va), 0);
+	assert_int_equal(sgpu_pt_lookup(pt, va + PG), 0x9000 | SGPU_PTE_VALID);
+	assert_int_equal(sgpu_pt_check(pt), 0);
+	assert_int_equal(sgpu_pt_unmap_range(pt, 0, SGPU_VA_LIMIT), 1);
+	assert_int_equal(pt->nr_tables, 1);
+}
+
 static void test_check_detects_corruption(void **state)
 {
 	struct sgpu_pt *pt = *state;
@@ -159,6 +215,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boundaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_replaces_table_and_back,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_detects_corruption,
 						setup, teardown),
 	};

@@ -144,6 +144,45 @@ static void test_flush_whole_address_space(void **state)
 	assert_false(probe(st, 0x7ffffffff000ull, 4, false, &host));
 }
 
+static void test_l2_victim_cache(void **state)
+{
+	struct sgpu_cu *cu = aligned_alloc(64, sizeof(*cu));
+	struct sgpu gpu;
+	uint64_t a = 0x400000, b = a + STRIDE, c = a + 2 * STRIDE, host;
+
+	(void)state;
+	assert_non_null(cu);
+	memset(cu, 0, sizeof(*cu));
+	sgpu_tlb_flush_all(&cu->state);
+	sgpu_tlb_l2_init(&cu->l2);
+
+	/* b evicts a from the first level: a moves to the second. */
+	sgpu_cu_tlb_fill(cu, a, 0xa000, true);
+	sgpu_cu_tlb_fill(cu, b, 0xb000, false);
+	assert_false(probe(&cu->state, a, 4, false, &host));
+	assert_int_equal(sgpu_cu_tlb_l2_lookup(cu, a + 8, true), 0xa008);
+	/* The hit swapped a back up and b down. */
+	assert_true(probe(&cu->state, a, 4, true, &host));
+	assert_int_equal(host, 0xa000);
+	assert_false(probe(&cu->state, b, 4, false, &host));
+	/* b is read-only: a write lookup must miss and leave it to the walk. */
+	assert_int_equal(sgpu_cu_tlb_l2_lookup(cu, b, true), 0);
+	assert_int_equal(sgpu_cu_tlb_l2_lookup(cu, b, false), 0xb000);
+
+	/* A shootdown reaches both levels. */
+	sgpu_cu_tlb_fill(cu, c, 0xc000, true);	/* b -> second level */
+	gpu.num_cus = 1;
+	gpu.cus = cu;
+	sgpu_gpu_shootdown(&gpu, b, b + PG);
+	assert_int_equal(sgpu_cu_tlb_l2_lookup(cu, b, false), 0);
+	sgpu_gpu_shootdown(&gpu, c, c + PG);
+	assert_false(probe(&cu->state, c, 4, false, &host));
+	assert_int_equal(sgpu_cu_tlb_l2_lookup(cu, c, false), 0);
+
+	sgpu_tlb_l2_fini(&cu->l2);
+	free(cu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +198,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_whole_address_space,
 						setup, teardown),
+		cmocka_unit_test(test_l2_victim_cache),
 	};
 
 	return cmocka_run_group_tests_name("gpu-tlb", tests, NULL, NULL);

@@ -236,7 +236,13 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Commits the VALID entries of @range; caller holds vm->lock for writing. */
+/*
+ * Commits the VALID entries of @range; caller holds vm->lock for writing.
+ * An entry that the CPU maps with a 2 MiB page (map order 9, seed 003)
+ * becomes one 2 MiB device page covering the whole aligned block, even
+ * where the block extends past the range: the CPU mapping is the whole
+ * block, and its invalidation reaches the device through the notifier.
+ */
 static unsigned int __sgpu_vm_commit(struct sgpu_vm *vm,
 				     const struct hmm_range *range)
 {
@@ -245,14 +251,31 @@ static unsigned int __sgpu_vm_commit(struct sgpu_vm *vm,
 
 	for (unsigned long i = 0; i < npages; i++) {
 		uint64_t e = range->hmm_pfns[i];
+		uint64_t va = range->start + (i << HMM_PAGE_SHIFT);
+		uint64_t host = hmm_pfn_to_host(range, i);
 		uint64_t flags = SGPU_PTE_VALID;
 
 		if (!(e & HMM_PFN_VALID) || (e & HMM_PFN_ERROR))
 			continue;
 		if (e & HMM_PFN_WRITE)
 			flags |= SGPU_PTE_WRITE | SGPU_PTE_ATOMIC;
-		if (sgpu_pt_map(&vm->pt, range->start + (i << HMM_PAGE_SHIFT),
-				hmm_pfn_to_host(range, i), flags))
+
+		if (hmm_pfn_to_map_order(e) == SGPU_HUGE_SHIFT - HMM_PAGE_SHIFT &&
+		    !(e & HMM_PFN_DEVICE_PRIVATE) &&
+		    ((va ^ host) & (SGPU_HUGE_SIZE - 1)) == 0) {
+			uint64_t block = va & ~(SGPU_HUGE_SIZE - 1);
+			unsigned long next;
+
+			if (sgpu_pt_map_huge(&vm->pt, block,
+					     host & ~(SGPU_HUGE_SIZE - 1), flags))
+				break;
+			next = (block + SGPU_HUGE_SIZE - range->start) >>
+			       HMM_PAGE_SHIFT;
+			committed += (unsigned int)(next - i);
+			i = next - 1;
+			continue;
+		}
+		if (sgpu_pt_map(&vm->pt, va, host, flags))
 			break;	/* -ENOMEM: the faulting page is retried */
 		committed++;
 	}

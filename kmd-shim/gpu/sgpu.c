@@ -9,6 +9,9 @@
  * when a program actually uses the GPU, so clinfo and the loader's probing
  * stay cheap.
  *
+ * With SVMCL_STATS set in the environment, the device's counters are
+ * printed to stderr when the process exits.
+ *
  * DOC: Locking
  *
  * sgpu_lock protects the_gpu and its reference count.
@@ -16,7 +19,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gpu/sgpu.h"
 
@@ -62,6 +68,50 @@ err_sync:
 	pthread_mutex_destroy(&gpu->vm_lock);
 	free(gpu);
 	return ret;
+}
+
+static void sgpu_print_stats(const struct sgpu *gpu)
+{
+	const struct sgpu_stats *s = &gpu->stats;
+	uint64_t l1_misses = atomic_load(&s->tlb_l1_misses);
+	uint64_t l2_hits = atomic_load(&s->tlb_l2_hits);
+	uint64_t l2_misses = atomic_load(&s->tlb_l2_misses);
+
+	fprintf(stderr,
+		"svmcl: sgpu0 statistics\n"
+		"  dispatches        %" PRIu64 "\n"
+		"  work-groups       %" PRIu64 "\n"
+		"  L1 TLB misses     %" PRIu64 "\n"
+		"  L2 TLB hits       %" PRIu64 " (%.1f%% of L1 misses)\n"
+		"  page walks        %" PRIu64 "\n"
+		"  device faults     %" PRIu64 " serviced, %" PRIu64
+		" pages committed, %" PRIu64 " retries\n"
+		"  invalidations     %" PRIu64 " (%" PRIu64 " entries cleared)\n"
+		"  unresolved faults %" PRIu64 "\n",
+		(uint64_t)atomic_load(&s->dispatches),
+		(uint64_t)atomic_load(&s->work_groups), l1_misses, l2_hits,
+		l2_hits + l2_misses ? 100.0 * (double)l2_hits /
+					      (double)(l2_hits + l2_misses)
+				    : 0.0,
+		(uint64_t)atomic_load(&s->walks),
+		(uint64_t)atomic_load(&s->faults),
+		(uint64_t)atomic_load(&s->fault_pages),
+		(uint64_t)atomic_load(&s->fault_retries),
+		(uint64_t)atomic_load(&s->invalidations),
+		(uint64_t)atomic_load(&s->invalidated_ptes),
+		(uint64_t)atomic_load(&s->device_faults));
+}
+
+__attribute__((destructor)) static void sgpu_exit_stats(void)
+{
+	const char *env = getenv("SVMCL_STATS");
+
+	if (!env || !*env || !strcmp(env, "0"))
+		return;
+	pthread_mutex_lock(&sgpu_lock);
+	if (the_gpu)
+		sgpu_print_stats(the_gpu);
+	pthread_mutex_unlock(&sgpu_lock);
 }
 
 int sgpu_get(struct sgpu **out)

@@ -5,84 +5,155 @@
  * DOC: Overview
  *
  * kmd_open() hands out small integer handles, each bound to one device
- * node; kmd_ioctl() validates the request number (type, number and argument
- * size, as the _IOC encoding gives them) and the argument, then calls the
- * device. The table of handlers is indexed by _IOC_NR, as Mesa's drm-shim
- * does; anything unknown is -EINVAL.
+ * node: "sgpu0" (the software GPU) or "dmirror0"/"dmirror1" (the HMM test
+ * devices, kmd-shim/dmirror/). kmd_ioctl() validates the request number
+ * (type, number, direction and argument size, as the _IOC encoding gives
+ * them, must be exactly one the node knows), then copies the argument in
+ * with the checks of a kernel copy_from_user() (dmirror/uaccess.c: an
+ * inaccessible pointer is -EFAULT, not a SIGSEGV), calls the device with
+ * the copy, and copies the result back on success, as a kernel ioctl
+ * does. The sgpu handlers are found in a table indexed by _IOC_NR, as
+ * Mesa's drm-shim does; anything unknown is -EINVAL.
  *
  * DOC: Locking
  *
  * kmd_lock protects the handle table. A handler runs without it, so a
  * long dispatch does not block other handles; closing a handle while
  * another thread uses it is a caller bug that this layer does not guard.
+ * A fork child re-initialises kmd_lock (a parent thread may have held it)
+ * and keeps its handles: sgpu handles as before, dmirror handles refuse
+ * requests (they mirror the parent, see dmirror.c) but can be closed.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <string.h>
 
+#include "dmirror/dmirror.h"
+#include "dmirror/uaccess.h"
 #include "gpu/sgpu.h"
 #include "svmcl/kmd.h"
 
 #define KMD_MAX_HANDLES 64
 
+enum kmd_node_type {
+	KMD_NODE_NONE,		/* free handle */
+	KMD_NODE_SGPU,
+	KMD_NODE_DMIRROR,
+};
+
+static const struct kmd_node {
+	const char *name;
+	enum kmd_node_type type;
+	unsigned int id;	/* dmirror device number */
+} kmd_nodes[] = {
+	{ "sgpu0", KMD_NODE_SGPU, 0 },
+	{ "dmirror0", KMD_NODE_DMIRROR, 0 },
+	{ "dmirror1", KMD_NODE_DMIRROR, 1 },
+};
+
 struct kmd_handle {
-	bool used;
-	struct sgpu *gpu;
+	enum kmd_node_type type;
+	struct sgpu *gpu;		/* KMD_NODE_SGPU */
+	struct dmirror *dmirror;	/* KMD_NODE_DMIRROR */
 };
 
 static pthread_mutex_t kmd_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct kmd_handle kmd_handles[KMD_MAX_HANDLES];
+static pthread_once_t kmd_once = PTHREAD_ONCE_INIT;
 
-__attribute__((visibility("default"))) int kmd_open(const char *node)
+static void kmd_atfork_child(void)
 {
-	struct sgpu *gpu;
+	pthread_mutex_init(&kmd_lock, NULL);
+}
+
+static void kmd_init_once(void)
+{
+	pthread_atfork(NULL, NULL, kmd_atfork_child);
+}
+
+static const struct kmd_node *kmd_node_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(kmd_nodes) / sizeof(kmd_nodes[0]); i++)
+		if (!strcmp(name, kmd_nodes[i].name))
+			return &kmd_nodes[i];
+	return NULL;
+}
+
+/* Return: a free handle now owned by @h, or -EMFILE. */
+static int kmd_handle_install(const struct kmd_handle *h)
+{
 	int fd = -EMFILE;
-	int ret;
 
-	if (!node)
-		return -EFAULT;
-	if (strcmp(node, "sgpu0"))
-		return -ENOENT;
-
-	ret = sgpu_get(&gpu);
-	if (ret)
-		return ret;
 	pthread_mutex_lock(&kmd_lock);
 	for (int i = 0; i < KMD_MAX_HANDLES; i++) {
-		if (!kmd_handles[i].used) {
-			kmd_handles[i].used = true;
-			kmd_handles[i].gpu = gpu;
+		if (kmd_handles[i].type == KMD_NODE_NONE) {
+			kmd_handles[i] = *h;
 			fd = i;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&kmd_lock);
-	if (fd < 0)
-		sgpu_put(gpu);
 	return fd;
 }
 
-static struct sgpu *kmd_handle_gpu(int fd)
+__attribute__((visibility("default"))) int kmd_open(const char *node)
 {
-	struct sgpu *gpu = NULL;
+	const struct kmd_node *n;
+	struct kmd_handle h = { 0 };
+	int fd, ret;
 
-	if (fd < 0 || fd >= KMD_MAX_HANDLES)
-		return NULL;
-	pthread_mutex_lock(&kmd_lock);
-	if (kmd_handles[fd].used)
-		gpu = kmd_handles[fd].gpu;
-	pthread_mutex_unlock(&kmd_lock);
-	return gpu;
+	if (!node)
+		return -EFAULT;
+	pthread_once(&kmd_once, kmd_init_once);
+	n = kmd_node_lookup(node);
+	if (!n)
+		return -ENOENT;
+
+	h.type = n->type;
+	if (n->type == KMD_NODE_SGPU)
+		ret = sgpu_get(&h.gpu);
+	else
+		ret = dmirror_open(n->id, &h.dmirror);
+	if (ret)
+		return ret;
+
+	fd = kmd_handle_install(&h);
+	if (fd < 0)
+		goto err_put;
+	return fd;
+
+err_put:
+	if (h.type == KMD_NODE_SGPU)
+		sgpu_put(h.gpu);
+	else
+		dmirror_close(h.dmirror);
+	return fd;
 }
 
-__attribute__((visibility("default"))) int kmd_close(int fd)
+/* Return: a copy of handle @fd (type KMD_NODE_NONE if there is none). */
+static struct kmd_handle kmd_handle_get(int fd)
 {
-	struct sgpu *gpu = kmd_handle_gpu(fd);
-	struct sgpu_vm *vm;
+	struct kmd_handle h = { 0 };
 
-	if (!gpu)
-		return -EBADF;
+	if (fd < 0 || fd >= KMD_MAX_HANDLES)
+		return h;
+	pthread_mutex_lock(&kmd_lock);
+	h = kmd_handles[fd];
+	pthread_mutex_unlock(&kmd_lock);
+	return h;
+}
+
+static void kmd_handle_free(int fd)
+{
+	pthread_mutex_lock(&kmd_lock);
+	memset(&kmd_handles[fd], 0, sizeof(kmd_handles[fd]));
+	pthread_mutex_unlock(&kmd_lock);
+}
+
+static void kmd_sgpu_close(struct sgpu *gpu, int fd)
+{
+	struct sgpu_vm *vm;
 
 	/* Destroy the VMs this handle created, as closing a DRM fd does. */
 	for (;;) {
@@ -95,12 +166,24 @@ __attribute__((visibility("default"))) int kmd_close(int fd)
 			break;
 		sgpu_vm_destroy(vm);
 	}
-
-	pthread_mutex_lock(&kmd_lock);
-	kmd_handles[fd].used = false;
-	kmd_handles[fd].gpu = NULL;
-	pthread_mutex_unlock(&kmd_lock);
 	sgpu_put(gpu);
+}
+
+__attribute__((visibility("default"))) int kmd_close(int fd)
+{
+	struct kmd_handle h = kmd_handle_get(fd);
+
+	switch (h.type) {
+	case KMD_NODE_SGPU:
+		kmd_sgpu_close(h.gpu, fd);
+		break;
+	case KMD_NODE_DMIRROR:
+		dmirror_close(h.dmirror);
+		break;
+	default:
+		return -EBADF;
+	}
+	kmd_handle_free(fd);
 	return 0;
 }
 
@@ -172,21 +255,7 @@ static int kmd_dispatch_ioctl(struct sgpu *gpu, int fd, void *arg)
 
 static int kmd_get_stats(struct sgpu *gpu, int fd, void *arg)
 {
-	struct kmd_gpu_stats *s = arg;
-	struct sgpu_stats *g = &gpu->stats;
-
-	s->dispatches = atomic_load(&g->dispatches);
-	s->work_groups = atomic_load(&g->work_groups);
-	s->tlb_l1_misses = atomic_load(&g->tlb_l1_misses);
-	s->tlb_l2_hits = atomic_load(&g->tlb_l2_hits);
-	s->tlb_l2_misses = atomic_load(&g->tlb_l2_misses);
-	s->walks = atomic_load(&g->walks);
-	s->faults = atomic_load(&g->faults);
-	s->fault_pages = atomic_load(&g->fault_pages);
-	s->fault_retries = atomic_load(&g->fault_retries);
-	s->invalidations = atomic_load(&g->invalidations);
-	s->invalidated_ptes = atomic_load(&g->invalidated_ptes);
-	s->device_faults = atomic_load(&g->device_faults);
+	sgpu_stats_fill(gpu, arg);
 	return 0;
 }
 
@@ -206,19 +275,64 @@ static const struct kmd_ioctl_desc kmd_ioctls[] = {
 	KMD_IOCTL(KMD_IOCTL_GET_STATS, kmd_get_stats),
 };
 
+/* Room for the largest argument of any request. */
+union kmd_ioctl_arg {
+	struct kmd_gpu_info info;
+	struct kmd_vm_create vm_create;
+	struct kmd_vm_destroy vm_destroy;
+	struct kmd_vm_range vm_range;
+	struct kmd_dispatch dispatch;
+	struct kmd_gpu_stats stats;
+	struct hmm_dmirror_cmd dmirror;
+};
+
+static bool kmd_sgpu_request_valid(unsigned long request)
+{
+	unsigned int nr = _IOC_NR(request);
+
+	return _IOC_TYPE(request) == 'S' &&
+	       nr < sizeof(kmd_ioctls) / sizeof(kmd_ioctls[0]) &&
+	       kmd_ioctls[nr].request == request;
+}
+
 __attribute__((visibility("default"))) int
 kmd_ioctl(int fd, unsigned long request, void *arg)
 {
-	struct sgpu *gpu = kmd_handle_gpu(fd);
-	unsigned int nr = _IOC_NR(request);
+	struct kmd_handle h = kmd_handle_get(fd);
+	union kmd_ioctl_arg karg;
+	size_t size = _IOC_SIZE(request);
+	uint64_t uarg = (uint64_t)(uintptr_t)arg;
+	int ret;
 
-	if (!gpu)
+	switch (h.type) {
+	case KMD_NODE_SGPU:
+		if (!kmd_sgpu_request_valid(request))
+			return -EINVAL;
+		break;
+	case KMD_NODE_DMIRROR:
+		if (!dmirror_request_valid(request))
+			return -EINVAL;
+		break;
+	default:
 		return -EBADF;
-	if (_IOC_TYPE(request) != 'S' ||
-	    nr >= sizeof(kmd_ioctls) / sizeof(kmd_ioctls[0]) ||
-	    kmd_ioctls[nr].request != request)
-		return -EINVAL;
+	}
 	if (!arg)
 		return -EFAULT;
-	return kmd_ioctls[nr].handler(gpu, fd, arg);
+	if (size > sizeof(karg))
+		return -EINVAL;
+
+	/* _IOR arguments are read too: the handlers start from the copy. */
+	memset(&karg, 0, sizeof(karg));
+	ret = kmd_copy_from_user(&karg, uarg, size);
+	if (ret)
+		return ret;
+	if (h.type == KMD_NODE_SGPU)
+		ret = kmd_ioctls[_IOC_NR(request)].handler(h.gpu, fd, &karg);
+	else
+		ret = dmirror_ioctl(h.dmirror, request, &karg.dmirror);
+	if (ret)
+		return ret;
+	if (_IOC_DIR(request) & _IOC_READ)
+		ret = kmd_copy_to_user(uarg, &karg, size);
+	return ret;
 }

@@ -12,9 +12,15 @@
  * argument is -EFAULT.
  *
  * Nodes:
- *  "sgpu0"  the software GPU (VMs, dispatch, statistics)
+ *  "sgpu0"     the software GPU (VMs, dispatch, statistics); requests of
+ *              type 'S'
+ *  "dmirror0"  the HMM test device, a userspace counterpart of Linux's
+ *  "dmirror1"  lib/test_hmm.c: two distinct devices, each with its own
+ *              device memory; requests of type 'H' (below)
  *
- * Requests use the Linux _IOC encoding with type 'S'.
+ * Requests use the Linux _IOC encoding. Arguments are read and written
+ * with the checks of a kernel copy_from_user()/copy_to_user(): a pointer
+ * the application cannot access is -EFAULT, never a crash.
  */
 #ifndef SVMCL_KMD_H
 #define SVMCL_KMD_H
@@ -92,7 +98,18 @@ struct kmd_dispatch {
 	__u32 pad;
 };
 
-/* KMD_IOCTL_GET_STATS: counters of the GPU since open, all VMs. */
+/*
+ * KMD_IOCTL_GET_STATS: counters of the GPU since open, all VMs.
+ *
+ * @faults: faults the compute units raised (one fault record each);
+ * @fault_pages: pages committed by fault windows (the faulting pages and
+ * their already-mapped neighbours); @prefetch_pages: pages the prefetch
+ * policy faulted in besides. @tlb_l1_hits is counted only in counting
+ * mode (SVMCL_TLB_COUNT=1, then KMD_GPU_STATS_L1_COUNTED is set in
+ * @flags): the JIT fast path has no counter. Times are in nanoseconds.
+ * @migrations and @evictions stay 0 until the GPU has device memory.
+ */
+#define KMD_GPU_STATS_L1_COUNTED (1u << 0)
 struct kmd_gpu_stats {
 	__u64 dispatches;
 	__u64 work_groups;
@@ -106,6 +123,29 @@ struct kmd_gpu_stats {
 	__u64 device_faults;
 	__u64 tlb_l2_hits;
 	__u64 tlb_l2_misses;
+	__u64 tlb_l1_hits;
+	__u64 tlb_fill_ahead;	/* lines filled by walks besides the miss */
+	__u64 fault_records;	/* drained from the fault buffer */
+	__u64 fault_batches;
+	__u64 fault_batch_max;
+	__u64 fault_unique;	/* distinct pages after deduplication */
+	__u64 fault_windows;	/* hmm_range_fault() windows */
+	__u64 fault_cancelled;
+	__u64 fault_service_ns;
+	__u64 fault_wait_ns;	/* summed over the faulting units */
+	__u64 prefetch_regions;
+	__u64 prefetch_pages;
+	__u64 prefetch_failed;
+	__u64 shootdowns;
+	__u64 shootdown_ns;
+	__u64 shootdown_ns_max;
+	__u64 shootdown_waits;	/* units waited for (quiescent points) */
+	__u64 shootdown_timeouts;
+	__u64 migrations;
+	__u64 evictions;
+	__u64 inline_dispatches;	/* ran on the dispatching thread only */
+	__u32 flags;
+	__u32 pad;
 };
 
 #define KMD_IOCTL_GET_INFO _IOR('S', 0x00, struct kmd_gpu_info)
@@ -114,6 +154,75 @@ struct kmd_gpu_stats {
 #define KMD_IOCTL_VM_INVALIDATE _IOW('S', 0x03, struct kmd_vm_range)
 #define KMD_IOCTL_DISPATCH _IOWR('S', 0x04, struct kmd_dispatch)
 #define KMD_IOCTL_GET_STATS _IOR('S', 0x05, struct kmd_gpu_stats)
+
+/*
+ * dmirror: the HMM test device ("dmirror0", "dmirror1").
+ *
+ * The requests, their argument and their results are those of Linux's
+ * lib/test_hmm_uapi.h, so that a port of tools/testing/selftests/mm/
+ * hmm-tests.c runs against it unchanged but for open/ioctl/close. Each
+ * handle mirrors the address space of the process that opened it in a
+ * device page table of its own, filled through the HMM core on every miss.
+ *
+ * @addr:   first page of the range (page aligned)
+ * @ptr:    the application buffer: npages * 4096 bytes for READ, WRITE and
+ *          MIGRATE_TO_DEV (which returns the migrated data), npages bytes
+ *          for SNAPSHOT
+ * @npages: pages in the range (> 0; the range must not wrap)
+ * @cpages: out: pages copied, migrated or snapshotted
+ * @faults: out: device fault rounds (READ, WRITE); a range the device can
+ *          fault in one go gives 1
+ *
+ * Every request returns 0 and copies @cpages/@faults back, or a negative
+ * errno and leaves the argument untouched: -EINVAL for an unaligned,
+ * empty or wrapping range or an unknown request, -EFAULT for an argument
+ * or buffer the application cannot access or a CPU page the device
+ * cannot read, -EPERM for a write to a read-only mapping, -ENOENT when a
+ * migration leaves pages the device does not hold (shared mappings cannot
+ * migrate), -EBUSY when faulting did not settle within 1 s, -EOPNOTSUPP
+ * for EXCLUSIVE and CHECK_EXCLUSIVE (see docs/dmirror.md).
+ */
+struct hmm_dmirror_cmd {
+	__u64 addr;
+	__u64 ptr;
+	__u64 npages;
+	__u64 cpages;
+	__u64 faults;
+};
+
+/* Linux's request numbers. */
+#define HMM_DMIRROR_READ _IOWR('H', 0x00, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_WRITE _IOWR('H', 0x01, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_MIGRATE_TO_DEV _IOWR('H', 0x02, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_MIGRATE_TO_SYS _IOWR('H', 0x03, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_SNAPSHOT _IOWR('H', 0x04, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_EXCLUSIVE _IOWR('H', 0x05, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_CHECK_EXCLUSIVE _IOWR('H', 0x06, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_RELEASE _IOWR('H', 0x07, struct hmm_dmirror_cmd)
+
+/*
+ * One byte per page of HMM_DMIRROR_SNAPSHOT (Linux's values):
+ * ERROR       no mapping, or one the device may not access (PROT_NONE)
+ * NONE        nothing mapped yet, or a page in another device's memory
+ * READ/WRITE  what the device may do with the CPU's mapping
+ * PMD/PUD     the CPU maps the page as part of a 2 MiB / 1 GiB page
+ * ZERO        the CPU maps the shared zero page
+ * DEV_PRIVATE_LOCAL   the page is in this device's memory
+ * DEV_PRIVATE_REMOTE  in another device's memory (never reported: like
+ *                     Linux, hmm_range_fault shows device pages only to
+ *                     their owner)
+ */
+enum {
+	HMM_DMIRROR_PROT_ERROR = 0xFF,
+	HMM_DMIRROR_PROT_NONE = 0x00,
+	HMM_DMIRROR_PROT_READ = 0x01,
+	HMM_DMIRROR_PROT_WRITE = 0x02,
+	HMM_DMIRROR_PROT_PMD = 0x04,
+	HMM_DMIRROR_PROT_PUD = 0x08,
+	HMM_DMIRROR_PROT_ZERO = 0x10,
+	HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL = 0x20,
+	HMM_DMIRROR_PROT_DEV_PRIVATE_REMOTE = 0x30,
+};
 
 #ifdef __cplusplus
 }

@@ -4,12 +4,26 @@
  *
  * DOC: Overview
  *
- * Every compute unit is a worker thread with its own descriptor and first-
- * level TLB (sgpu_abi.h). sgpu_dispatch() publishes one NDRange, wakes the
- * units and waits; units take work-groups with an atomic counter, so a
- * dispatch spreads over all units without a central queue. Units spin for a
- * short while before they sleep, and the submitter spins before it waits,
- * because waking a sleeping thread costs about 40 us on this machine.
+ * Every compute unit is a worker thread with its own descriptor and TLBs
+ * (sgpu_abi.h, tlb.c); one more unit, the inline unit, is run by whichever
+ * thread dispatches. sgpu_dispatch() publishes one NDRange and works on it
+ * itself; units take work-groups with an atomic counter, so a dispatch
+ * spreads over all units without a central queue.
+ *
+ * Launch latency. Waking a sleeping thread costs about 40 us on this
+ * machine, far more than a small kernel. So:
+ *  - the dispatching thread runs work-groups itself, as the inline unit:
+ *    a one-group dispatch never involves another thread, and a larger one
+ *    starts at once while sleeping units wake up;
+ *  - it wakes sleeping units (a futex wake, only if somebody sleeps) only
+ *    when there is more than one group, and stops taking groups once every
+ *    unit has joined, so that it does not compete with them for the cores;
+ *  - units spin for SGPU_SPIN_NS after a dispatch before they sleep, so
+ *    back-to-back dispatches find them awake;
+ *  - the dispatching thread waits only for units that joined: a unit that
+ *    wakes after the last group was taken finds the launch closed and goes
+ *    back to sleep, without holding up the dispatch (launch_open / refs
+ *    handshake below).
  *
  * A device fault ends the dispatch: the unit records it, tells the other
  * units to stop taking groups, and unwinds with siglongjmp() to its
@@ -19,22 +33,33 @@
  * the dispatch instead of killing the process. Signals from any other
  * thread or code go to the handler that was installed before ours.
  *
+ * Every unit keeps its quiescent-state counter (shootdown.c): odd from the
+ * start of a work-group to its end, even between groups and dispatches.
+ *
  * DOC: Locking
  *
- * gpu->dispatch_lock serialises dispatches and protects gpu->launch.
- * gpu->launch_lock with launch_cond/done_cond is only for sleeping and
- * waking; the state it guards (launch_seq, active) is atomic so that
- * spinning threads read it without the lock. The first fault of a
+ * gpu->dispatch_lock serialises dispatches and protects gpu->launch and the
+ * inline unit. The launch handshake is lock-free, with sequentially
+ * consistent atomics: the dispatching thread sets launch_open, bumps
+ * launch_seq (a futex word units sleep on, counted in sleepers), and at the
+ * end clears launch_open and waits for refs to drop to zero; a unit bumps
+ * refs, then checks launch_open, and only then touches gpu->launch. Either
+ * the dispatching thread sees the unit's reference and waits for it, or
+ * the unit sees the launch closed. refs is also a futex word the
+ * dispatching thread sleeps on after spinning. The first fault of a
  * dispatch is claimed with an atomic exchange on dispatch->faulted.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -66,7 +91,12 @@ static _Thread_local struct sgpu_cu *current_cu;
 static struct sigaction prev_segv, prev_bus;
 static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t now_ns(void)
+/* The alternate signal stack we gave a dispatching thread, if any. */
+static pthread_key_t altstack_key;
+static pthread_once_t altstack_once = PTHREAD_ONCE_INIT;
+static _Thread_local bool altstack_checked;
+
+uint64_t sgpu_now_ns(void)
 {
 	struct timespec ts;
 
@@ -74,17 +104,20 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void cpu_relax(void)
+static void futex_wait(atomic_uint *word, unsigned int expected)
 {
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
+	syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+}
+
+static void futex_wake(atomic_uint *word, int n)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
 }
 
 static void record_fault(struct sgpu_cu *cu, uint64_t va,
 			 enum sgpu_access access, int status)
 {
-	struct sgpu_dispatch *d = cu->gpu->launch;
+	struct sgpu_dispatch *d = cu->launch;
 
 	atomic_store(&d->abort, true);
 	if (atomic_exchange(&d->faulted, true))
@@ -94,8 +127,7 @@ static void record_fault(struct sgpu_cu *cu, uint64_t va,
 	d->fault_addr = va;
 	memcpy(d->fault_group, cu->state.group_id, sizeof(d->fault_group));
 	d->fault_unit = cu->index;
-	atomic_fetch_add_explicit(&cu->gpu->stats.device_faults, 1,
-				  memory_order_relaxed);
+	sgpu_stat_add(cu->gpu, device_faults, 1);
 }
 
 void sgpu_cu_device_fault(struct sgpu_cu *cu, uint64_t va,
@@ -161,9 +193,9 @@ static void install_guard_for(int sig, struct sigaction *prev)
  * Makes sure the guard is the installed handler. Applications and test
  * harnesses may install their own SIGSEGV handler after the GPU started;
  * the guard then wraps it (it is called for every signal that is not a
- * device fault), so re-checking before each dispatch costs one syscall and
- * keeps device faults from reaching a handler that cannot unwind a
- * compute unit.
+ * device fault), so re-checking before each dispatch costs two system
+ * calls and keeps device faults from reaching a handler that cannot
+ * unwind a compute unit.
  */
 static void ensure_signal_guard(void)
 {
@@ -171,16 +203,61 @@ static void ensure_signal_guard(void)
 	install_guard_for(SIGBUS, &prev_bus);
 }
 
-static void cu_run_groups(struct sgpu_cu *cu, struct sgpu_dispatch *d)
+static void altstack_release(void *stack)
+{
+	stack_t off = { .ss_flags = SS_DISABLE };
+
+	sigaltstack(&off, NULL);
+	free(stack);
+}
+
+static void altstack_key_create(void)
+{
+	pthread_key_create(&altstack_key, altstack_release);
+}
+
+/*
+ * The guard runs on an alternate stack so that device code that overflows
+ * its stack still reports a device fault. Worker threads get theirs at
+ * start; a thread that dispatches (and so runs the inline unit) gets one
+ * the first time, freed when it exits. A stack that is already there is
+ * kept (sanitizer runtimes install their own).
+ */
+static void ensure_altstack(void)
+{
+	stack_t old, ss = { .ss_size = SGPU_ALTSTACK_SIZE };
+
+	if (altstack_checked)
+		return;
+	altstack_checked = true;
+	if (sigaltstack(NULL, &old) || !(old.ss_flags & SS_DISABLE))
+		return;
+	pthread_once(&altstack_once, altstack_key_create);
+	ss.ss_sp = malloc(SGPU_ALTSTACK_SIZE);
+	if (!ss.ss_sp)
+		return;
+	if (sigaltstack(&ss, NULL) || pthread_setspecific(altstack_key, ss.ss_sp)) {
+		stack_t off = { .ss_flags = SS_DISABLE };
+
+		sigaltstack(&off, NULL);
+		free(ss.ss_sp);
+	}
+}
+
+/* Binds @cu to @d: VM switch, geometry. */
+static void cu_bind(struct sgpu_cu *cu, struct sgpu_dispatch *d)
 {
 	struct sgpu_cu_state *st = &cu->state;
 	const struct kmd_dispatch *desc = d->desc;
 
+	cu->launch = d;
 	cu->vm = d->vm;
 	if (cu->last_vm_id != d->vm->id) {
 		sgpu_cu_tlb_flush_all(cu);
 		cu->last_vm_id = d->vm->id;
 	}
+	/* Before the counter turns odd: shootdowns read it after qs. */
+	atomic_store(&cu->active_vm, d->vm);
 	st->work_dim = desc->work_dim;
 	for (int i = 0; i < 3; i++) {
 		st->local_size[i] = desc->local_size[i];
@@ -189,16 +266,36 @@ static void cu_run_groups(struct sgpu_cu *cu, struct sgpu_dispatch *d)
 		st->global_offset[i] = desc->global_offset[i];
 		st->num_groups[i] = d->num_groups[i];
 	}
+}
 
+/*
+ * Runs groups of @d until none are left, the dispatch aborts, or (for the
+ * inline unit) every worker has joined.
+ */
+static void cu_run_groups(struct sgpu_cu *cu, struct sgpu_dispatch *d)
+{
+	struct sgpu_cu_state *st = &cu->state;
+	struct sgpu *gpu = cu->gpu;
+	volatile uint64_t groups = 0;	/* survives the siglongjmp */
+
+	cu_bind(cu, d);
 	if (sigsetjmp(cu->abort_env, 1)) {
+		/* Device fault: recorded, dispatch aborted. */
 		cu->in_dispatch = 0;
-		return;	/* device fault: recorded, dispatch aborted */
+		if (atomic_load(&cu->qs) & 1)
+			sgpu_qs_exit(cu);
+		sgpu_count(&cu->cnt.work_groups, groups);
+		return;
 	}
 	cu->in_dispatch = 1;
 	for (;;) {
 		uint64_t g;
 
 		if (atomic_load_explicit(&d->abort, memory_order_relaxed))
+			break;
+		if (cu->is_inline && atomic_load_explicit(&gpu->joined,
+							  memory_order_relaxed) >=
+					     gpu->num_cus)
 			break;
 		g = atomic_fetch_add_explicit(&d->next_group, 1,
 					      memory_order_relaxed);
@@ -207,41 +304,43 @@ static void cu_run_groups(struct sgpu_cu *cu, struct sgpu_dispatch *d)
 		st->group_id[0] = g % d->num_groups[0];
 		st->group_id[1] = (g / d->num_groups[0]) % d->num_groups[1];
 		st->group_id[2] = g / (d->num_groups[0] * d->num_groups[1]);
-		d->entry((const void *)(uintptr_t)desc->args, st);
-		atomic_fetch_add_explicit(&cu->gpu->stats.work_groups, 1,
-					  memory_order_relaxed);
+		sgpu_qs_enter(cu);
+		d->entry((const void *)(uintptr_t)d->desc->args, st);
+		sgpu_qs_exit(cu);
+		sgpu_qs_yield_point(cu);
+		groups++;
 	}
 	cu->in_dispatch = 0;
-}
-
-static void cu_finish_launch(struct sgpu *gpu)
-{
-	if (atomic_fetch_sub(&gpu->active, 1) == 1) {
-		pthread_mutex_lock(&gpu->launch_lock);
-		pthread_cond_broadcast(&gpu->done_cond);
-		pthread_mutex_unlock(&gpu->launch_lock);
-	}
+	sgpu_count(&cu->cnt.work_groups, groups);
 }
 
 /* Waits for a launch newer than @seen; false when the GPU stops. */
-static bool cu_wait_launch(struct sgpu *gpu, uint64_t seen)
+static bool cu_wait_launch(struct sgpu *gpu, uint32_t seen)
 {
-	uint64_t deadline = now_ns() + SGPU_SPIN_NS;
+	uint64_t deadline = sgpu_now_ns() + SGPU_SPIN_NS;
 
 	while (atomic_load(&gpu->launch_seq) == seen) {
 		if (atomic_load(&gpu->stopping))
 			return false;
-		if (now_ns() < deadline) {
-			cpu_relax();
+		if (sgpu_now_ns() < deadline) {
+			sgpu_cpu_relax();
 			continue;
 		}
-		pthread_mutex_lock(&gpu->launch_lock);
-		while (atomic_load(&gpu->launch_seq) == seen &&
-		       !atomic_load(&gpu->stopping))
-			pthread_cond_wait(&gpu->launch_cond, &gpu->launch_lock);
-		pthread_mutex_unlock(&gpu->launch_lock);
+		atomic_fetch_add(&gpu->sleepers, 1);
+		if (atomic_load(&gpu->launch_seq) == seen &&
+		    !atomic_load(&gpu->stopping))
+			futex_wait(&gpu->launch_seq, seen);
+		atomic_fetch_sub(&gpu->sleepers, 1);
 	}
 	return !atomic_load(&gpu->stopping);
+}
+
+/* A worker is done with the launch it joined. */
+static void cu_put_launch(struct sgpu *gpu)
+{
+	if (atomic_fetch_sub(&gpu->refs, 1) == 1 &&
+	    atomic_load(&gpu->submitter_sleeps))
+		futex_wake(&gpu->refs, 1);
 }
 
 static void *cu_main(void *arg)
@@ -252,7 +351,6 @@ static void *cu_main(void *arg)
 		.ss_sp = cu->altstack,
 		.ss_size = SGPU_ALTSTACK_SIZE,
 	};
-
 	stack_t old;
 
 	current_cu = cu;
@@ -265,17 +363,76 @@ static void *cu_main(void *arg)
 		sigaltstack(&ss, NULL);
 	while (cu_wait_launch(gpu, cu->seen_launch)) {
 		cu->seen_launch = atomic_load(&gpu->launch_seq);
+		atomic_fetch_add(&gpu->refs, 1);
+		if (!atomic_load(&gpu->launch_open)) {
+			cu_put_launch(gpu);	/* too late: all groups taken */
+			continue;
+		}
+		atomic_fetch_add(&gpu->joined, 1);
 		cu_run_groups(cu, gpu->launch);
-		cu_finish_launch(gpu);
+		cu_put_launch(gpu);
 	}
 	return NULL;
+}
+
+static int cu_init(struct sgpu *gpu, struct sgpu_cu *cu, unsigned int index)
+{
+	int ret;
+
+	cu->gpu = gpu;
+	cu->index = index;
+	cu->is_inline = index == gpu->num_cus;
+	cu->state.owner = cu;
+	cu->state.unit = index;
+	cu->state.tlb_miss = sgpu_tlb_miss;
+	cu->state.mem_copy = sgpu_mem_copy;
+	cu->state.mem_set = sgpu_mem_set;
+	cu->l1 = cu->state.tlb;
+	sgpu_tlb_flush_all(cu->state.tlb);
+	atomic_init(&cu->qs, 0);
+	atomic_init(&cu->active_vm, NULL);
+	ret = sgpu_tlb_l2_init(&cu->l2, gpu->cfg.l2_sets, gpu->cfg.l2_ways);
+	if (ret)
+		return ret;
+	if (gpu->cfg.tlb_count) {
+		cu->shadow = aligned_alloc(64, sizeof(cu->state.tlb));
+		if (!cu->shadow)
+			goto err_l2;
+		sgpu_tlb_flush_all(cu->shadow);
+		cu->l1 = cu->shadow;
+	}
+	if (!cu->is_inline) {
+		cu->altstack = malloc(SGPU_ALTSTACK_SIZE);
+		if (!cu->altstack)
+			goto err_shadow;
+	}
+	return 0;
+
+err_shadow:
+	free(cu->shadow);
+err_l2:
+	sgpu_tlb_l2_fini(&cu->l2);
+	return -ENOMEM;
+}
+
+static void cu_fini(struct sgpu_cu *cu)
+{
+	free(cu->altstack);
+	free(cu->shadow);
+	sgpu_tlb_l2_fini(&cu->l2);
+}
+
+static void cus_wake_all(struct sgpu *gpu)
+{
+	atomic_fetch_add(&gpu->launch_seq, 1);
+	futex_wake(&gpu->launch_seq, INT_MAX);
 }
 
 int sgpu_cus_start(struct sgpu *gpu)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *env = getenv("SVMCL_COMPUTE_UNITS");
-	unsigned int started = 0;
+	unsigned int inited = 0, started = 0;
 	int ret = 0;
 
 	if (env && atoi(env) > 0)
@@ -287,64 +444,47 @@ int sgpu_cus_start(struct sgpu *gpu)
 
 	ensure_signal_guard();
 
-	gpu->cus = aligned_alloc(64, sizeof(*gpu->cus) * (size_t)n);
+	gpu->num_cus = (unsigned int)n;
+	gpu->nr_units = gpu->num_cus + 1;
+	gpu->cus = aligned_alloc(64, sizeof(*gpu->cus) * gpu->nr_units);
 	if (!gpu->cus)
 		return -ENOMEM;
-	memset(gpu->cus, 0, sizeof(*gpu->cus) * (size_t)n);
-	gpu->num_cus = (unsigned int)n;
+	memset(gpu->cus, 0, sizeof(*gpu->cus) * gpu->nr_units);
 
-	for (unsigned int i = 0; i < gpu->num_cus; i++) {
-		struct sgpu_cu *cu = &gpu->cus[i];
+	for (; inited < gpu->nr_units; inited++) {
+		ret = cu_init(gpu, &gpu->cus[inited], inited);
+		if (ret)
+			goto err_fini;
+	}
+	for (; started < gpu->num_cus; started++) {
+		ret = -pthread_create(&gpu->cus[started].thread, NULL, cu_main,
+				      &gpu->cus[started]);
+		if (ret)
+			goto err_join;
+	}
+	return 0;
 
-		cu->gpu = gpu;
-		cu->index = i;
-		cu->state.owner = cu;
-		cu->state.unit = i;
-		cu->state.tlb_miss = sgpu_tlb_miss;
-		cu->state.mem_copy = sgpu_mem_copy;
-		cu->state.mem_set = sgpu_mem_set;
-		sgpu_tlb_flush_all(&cu->state);
-		sgpu_tlb_l2_init(&cu->l2);
-		cu->altstack = malloc(SGPU_ALTSTACK_SIZE);
-		if (!cu->altstack) {
-			ret = -ENOMEM;
-			break;
-		}
-	}
-	for (unsigned int i = 0; !ret && i < gpu->num_cus; i++) {
-		ret = -pthread_create(&gpu->cus[i].thread, NULL, cu_main,
-				      &gpu->cus[i]);
-		if (!ret)
-			started++;
-	}
-	if (ret) {
-		atomic_store(&gpu->stopping, true);
-		pthread_mutex_lock(&gpu->launch_lock);
-		pthread_cond_broadcast(&gpu->launch_cond);
-		pthread_mutex_unlock(&gpu->launch_lock);
-		for (unsigned int i = 0; i < started; i++)
-			pthread_join(gpu->cus[i].thread, NULL);
-		for (unsigned int i = 0; i < gpu->num_cus; i++) {
-			free(gpu->cus[i].altstack);
-			sgpu_tlb_l2_fini(&gpu->cus[i].l2);
-		}
-		free(gpu->cus);
-		gpu->cus = NULL;
-	}
+err_join:
+	atomic_store(&gpu->stopping, true);
+	cus_wake_all(gpu);
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(gpu->cus[i].thread, NULL);
+err_fini:
+	for (unsigned int i = 0; i < inited; i++)
+		cu_fini(&gpu->cus[i]);
+	free(gpu->cus);
+	gpu->cus = NULL;
 	return ret;
 }
 
 void sgpu_cus_stop(struct sgpu *gpu)
 {
 	atomic_store(&gpu->stopping, true);
-	pthread_mutex_lock(&gpu->launch_lock);
-	pthread_cond_broadcast(&gpu->launch_cond);
-	pthread_mutex_unlock(&gpu->launch_lock);
-	for (unsigned int i = 0; i < gpu->num_cus; i++) {
+	cus_wake_all(gpu);
+	for (unsigned int i = 0; i < gpu->num_cus; i++)
 		pthread_join(gpu->cus[i].thread, NULL);
-		free(gpu->cus[i].altstack);
-		sgpu_tlb_l2_fini(&gpu->cus[i].l2);
-	}
+	for (unsigned int i = 0; i < gpu->nr_units; i++)
+		cu_fini(&gpu->cus[i]);
 	free(gpu->cus);
 	gpu->cus = NULL;
 }
@@ -372,11 +512,40 @@ static int dispatch_validate(struct kmd_dispatch *desc, uint64_t num_groups[3],
 	return 0;
 }
 
+/* Runs the inline unit on the calling thread. */
+static void dispatch_run_inline(struct sgpu *gpu, struct sgpu_dispatch *d)
+{
+	struct sgpu_cu *cu = &gpu->cus[gpu->num_cus];
+	struct sgpu_cu *saved = current_cu;
+
+	ensure_altstack();
+	current_cu = cu;
+	cu_run_groups(cu, d);
+	current_cu = saved;
+}
+
+/* Closes the launch and waits for the units that joined it. */
+static void dispatch_close(struct sgpu *gpu)
+{
+	uint64_t deadline;
+	unsigned int refs;
+
+	atomic_store(&gpu->launch_open, false);
+	deadline = sgpu_now_ns() + SGPU_SPIN_NS;
+	while (atomic_load(&gpu->refs) && sgpu_now_ns() < deadline)
+		sgpu_cpu_relax();
+	while ((refs = atomic_load(&gpu->refs)) != 0) {
+		atomic_store(&gpu->submitter_sleeps, 1);
+		if (atomic_load(&gpu->refs) == refs)
+			futex_wait(&gpu->refs, refs);
+		atomic_store(&gpu->submitter_sleeps, 0);
+	}
+}
+
 int sgpu_dispatch(struct sgpu *gpu, struct sgpu_vm *vm,
 		  struct kmd_dispatch *desc)
 {
 	struct sgpu_dispatch d;
-	uint64_t deadline;
 	int ret;
 
 	memset(&d, 0, sizeof(d));
@@ -390,26 +559,25 @@ int sgpu_dispatch(struct sgpu *gpu, struct sgpu_vm *vm,
 	ensure_signal_guard();
 	pthread_mutex_lock(&gpu->dispatch_lock);
 	gpu->launch = &d;
-	atomic_store(&gpu->active, gpu->num_cus);
-	pthread_mutex_lock(&gpu->launch_lock);
-	atomic_fetch_add(&gpu->launch_seq, 1);
-	pthread_cond_broadcast(&gpu->launch_cond);
-	pthread_mutex_unlock(&gpu->launch_lock);
-
-	deadline = now_ns() + SGPU_SPIN_NS;
-	while (atomic_load(&gpu->active) && now_ns() < deadline)
-		cpu_relax();
-	if (atomic_load(&gpu->active)) {
-		pthread_mutex_lock(&gpu->launch_lock);
-		while (atomic_load(&gpu->active))
-			pthread_cond_wait(&gpu->done_cond, &gpu->launch_lock);
-		pthread_mutex_unlock(&gpu->launch_lock);
+	atomic_store(&gpu->joined, 0);
+	if (d.total_groups > 1) {
+		atomic_store(&gpu->launch_open, true);
+		atomic_fetch_add(&gpu->launch_seq, 1);
+		if (atomic_load(&gpu->sleepers))
+			futex_wake(&gpu->launch_seq,
+				   d.total_groups - 1 < INT_MAX
+					   ? (int)(d.total_groups - 1)
+					   : INT_MAX);
+	} else {
+		sgpu_stat_add(gpu, inline_dispatches, 1);
 	}
+	dispatch_run_inline(gpu, &d);
+	if (d.total_groups > 1)
+		dispatch_close(gpu);
 	gpu->launch = NULL;
 	pthread_mutex_unlock(&gpu->dispatch_lock);
 
-	atomic_fetch_add_explicit(&gpu->stats.dispatches, 1,
-				  memory_order_relaxed);
+	sgpu_stat_add(gpu, dispatches, 1);
 	desc->status = 0;
 	if (atomic_load(&d.faulted)) {
 		desc->status = d.status;

@@ -18,8 +18,14 @@
  * around sgpu_pt_map()/sgpu_pt_unmap_range() and for reading around
  * sgpu_pt_lookup().
  *
- * With SVMCL_DEBUG_CHECKS, sgpu_pt_check() runs after every unmap here and
- * after every batch of maps in the VM's commit.
+ * With SVMCL_DEBUG_CHECKS every mutation is checked: each map re-counts
+ * the node it changed (a full check per page would make a 2 MiB commit
+ * quadratic), each unmap runs sgpu_pt_check() over the whole tree, and so
+ * does the VM after every batch of maps it commits.
+ *
+ * Entries carry their target kind (SGPU_PTE_VRAM or a system IOVA) and
+ * the table treats both alike: what a target means is the walker's
+ * business (vm.c).
  */
 #include "config.h"
 
@@ -70,6 +76,38 @@ static void pt_node_free(struct sgpu_pt *pt, struct sgpu_pt_node *node)
 	pt->nr_tables--;
 	free(node->huge);
 	free(node);
+}
+
+#if SVMCL_DEBUG_CHECKS
+/* Non-empty entries of one node, as its @used counter should say. */
+static unsigned int pt_node_count(const struct sgpu_pt_node *node, int level)
+{
+	unsigned int used = 0;
+
+	for (unsigned int i = 0; i < SGPU_PT_ENTRIES; i++) {
+		if (level == SGPU_PT_LEVELS - 1)
+			used += node->pte[i] != 0;
+		else
+			used += node->child[i] != NULL ||
+				(node->huge && node->huge[i]);
+	}
+	return used;
+}
+#endif
+
+/* After a map: the node it wrote still counts its entries right. */
+static void pt_debug_check_node(const struct sgpu_pt_node *node, int level)
+{
+#if SVMCL_DEBUG_CHECKS
+	if (pt_node_count(node, level) != node->used) {
+		fprintf(stderr, "sgpu pt: level %d node counts %u entries, has %u\n",
+			level, node->used, pt_node_count(node, level));
+		abort();
+	}
+#else
+	(void)node;
+	(void)level;
+#endif
 }
 
 static void pt_debug_check(const struct sgpu_pt *pt)
@@ -126,7 +164,7 @@ int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 	uint64_t *pte;
 
 	if ((va | host) & ~SGPU_PTE_ADDR_MASK || va >= SGPU_VA_LIMIT ||
-	    !(flags & SGPU_PTE_VALID) || flags & SGPU_PTE_ADDR_MASK)
+	    !(flags & SGPU_PTE_VALID) || flags & ~SGPU_PTE_MAP_FLAGS)
 		return -EINVAL;
 
 	for (int level = 0; level < SGPU_PT_LEVELS - 1; level++) {
@@ -153,6 +191,7 @@ int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 		pt->nr_ptes++;
 	}
 	*pte = host | flags;
+	pt_debug_check_node(node, SGPU_PT_LEVELS - 1);
 	return 0;
 }
 
@@ -163,7 +202,7 @@ int sgpu_pt_map_huge(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 	unsigned int i;
 
 	if ((va | host) & (SGPU_HUGE_SIZE - 1) || va >= SGPU_VA_LIMIT ||
-	    !(flags & SGPU_PTE_VALID) || flags & SGPU_PTE_ADDR_MASK)
+	    !(flags & SGPU_PTE_VALID) || flags & ~SGPU_PTE_MAP_FLAGS)
 		return -EINVAL;
 
 	for (int level = 0; level < HUGE_LEVEL; level++) {
@@ -193,6 +232,7 @@ int sgpu_pt_map_huge(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 		pt->nr_huge++;
 	}
 	node->huge[i] = host | flags | SGPU_PTE_HUGE;
+	pt_debug_check_node(node, HUGE_LEVEL);
 	return 0;
 }
 
@@ -217,6 +257,77 @@ uint64_t sgpu_pt_lookup(const struct sgpu_pt *pt, uint64_t va)
 			return 0;
 	}
 	return node->pte[pt_index(va, SGPU_PT_LEVELS - 1)];
+}
+
+/* The HUGE_LEVEL node above @va, or NULL. */
+static const struct sgpu_pt_node *pt_huge_level_node(const struct sgpu_pt *pt,
+						     uint64_t va)
+{
+	const struct sgpu_pt_node *node = pt->root;
+
+	if (va >= SGPU_VA_LIMIT)
+		return NULL;
+	for (int level = 0; node && level < HUGE_LEVEL; level++)
+		node = node->child[pt_index(va, level)];
+	return node;
+}
+
+unsigned int sgpu_pt_lookup_group(const struct sgpu_pt *pt, uint64_t va,
+				  unsigned int n, uint64_t *out)
+{
+	const struct sgpu_pt_node *node = pt_huge_level_node(pt, va);
+	unsigned int i, first, found = 0;
+
+	assert(n && n <= SGPU_BLOCK_PAGES && !(n & (n - 1)));
+	first = pt_index(va, SGPU_PT_LEVELS - 1) & ~(n - 1);
+	for (unsigned int k = 0; k < n; k++)
+		out[k] = 0;
+	if (!node)
+		return 0;
+	i = pt_index(va, HUGE_LEVEL);
+	if (node->huge && node->huge[i]) {
+		uint64_t e = node->huge[i];
+
+		for (unsigned int k = 0; k < n; k++)
+			out[k] = (e + ((uint64_t)(first + k) << 12));
+		return n;
+	}
+	node = node->child[i];
+	if (!node)
+		return 0;
+	for (unsigned int k = 0; k < n; k++) {
+		out[k] = node->pte[first + k];
+		found += out[k] != 0;
+	}
+	return found;
+}
+
+unsigned int sgpu_pt_block_bitmap(const struct sgpu_pt *pt, uint64_t block,
+				  uint64_t bits[SGPU_BLOCK_PAGES / 64])
+{
+	const struct sgpu_pt_node *node = pt_huge_level_node(pt, block);
+	unsigned int i, count = 0;
+
+	for (unsigned int w = 0; w < SGPU_BLOCK_PAGES / 64; w++)
+		bits[w] = 0;
+	if (!node)
+		return 0;
+	i = pt_index(block, HUGE_LEVEL);
+	if (node->huge && node->huge[i]) {
+		for (unsigned int w = 0; w < SGPU_BLOCK_PAGES / 64; w++)
+			bits[w] = ~0ull;
+		return SGPU_BLOCK_PAGES;
+	}
+	node = node->child[i];
+	if (!node)
+		return 0;
+	for (unsigned int k = 0; k < SGPU_BLOCK_PAGES; k++) {
+		if (node->pte[k]) {
+			bits[k / 64] |= 1ull << (k % 64);
+			count++;
+		}
+	}
+	return count;
 }
 
 /*
@@ -297,6 +408,8 @@ static int pt_check_node(const struct sgpu_pt_node *node, int level,
 			(*huge)++;
 			if (node->child[i] || !(e & SGPU_PTE_VALID) ||
 			    !(e & SGPU_PTE_HUGE) ||
+			    (e & SGPU_PTE_FLAGS &
+			     ~(SGPU_PTE_MAP_FLAGS | SGPU_PTE_HUGE)) ||
 			    (e & SGPU_PTE_ADDR_MASK & (SGPU_HUGE_SIZE - 1))) {
 				fprintf(stderr, "sgpu pt: bad 2 MiB entry %#" PRIx64
 					"%s\n", e, node->child[i] ?
@@ -312,9 +425,10 @@ static int pt_check_node(const struct sgpu_pt_node *node, int level,
 				continue;
 			used++;
 			(*ptes)++;
-			if (!(pte & SGPU_PTE_VALID)) {
-				fprintf(stderr, "sgpu pt: entry %#" PRIx64
-					" without VALID\n", pte);
+			if (!(pte & SGPU_PTE_VALID) ||
+			    (pte & SGPU_PTE_FLAGS & ~SGPU_PTE_MAP_FLAGS)) {
+				fprintf(stderr, "sgpu pt: bad entry %#" PRIx64
+					"\n", pte);
 				return -EUCLEAN;
 			}
 			continue;

@@ -3,9 +3,21 @@
  * pagetable.h - the software GPU's multi-level device page table.
  *
  * Four levels of 512 entries translate a 48-bit device virtual address,
- * like x86-64 and most GPU MMUs. A leaf entry (PTE) holds the page-aligned
- * host address of the target and permission bits. The table itself has no
- * lock: the owning VM serialises updates and lookups (see vm.c).
+ * like x86-64 and most GPU MMUs. A leaf entry (PTE) holds a page-aligned
+ * target, its kind and permission bits:
+ *
+ *  bit 0   VALID
+ *  bit 1   WRITE
+ *  bit 2   ATOMIC
+ *  bit 7   HUGE     the entry is a 2 MiB leaf one level up
+ *  bit 8   VRAM     the target is an offset into the GPU's device memory;
+ *                   clear: a system-memory address as the IOMMU sees it
+ *                   (an IOVA; with the identity IOMMU of this userspace
+ *                   model, the CPU virtual address of the page)
+ *  12..63  the target (page aligned; 2 MiB aligned for HUGE)
+ *
+ * The table itself has no lock: the owning VM serialises updates and
+ * lookups (see vm.c).
  */
 #ifndef SVMCL_GPU_PAGETABLE_H
 #define SVMCL_GPU_PAGETABLE_H
@@ -21,13 +33,31 @@
 #define SGPU_HUGE_SHIFT 21
 #define SGPU_HUGE_SIZE (1ull << SGPU_HUGE_SHIFT)
 
-/* Leaf entry bits; the target address occupies bits 12..63. */
+/* Leaf entry bits; the target occupies bits 12..63. */
 #define SGPU_PTE_VALID (1ull << 0)
 #define SGPU_PTE_WRITE (1ull << 1)
 #define SGPU_PTE_ATOMIC (1ull << 2)
 #define SGPU_PTE_HUGE (1ull << 7)	/* a 2 MiB leaf one level up */
+#define SGPU_PTE_VRAM (1ull << 8)	/* target kind: VRAM offset */
 #define SGPU_PTE_FLAGS 0xfffull
 #define SGPU_PTE_ADDR_MASK (~SGPU_PTE_FLAGS)
+/* Bits a caller may pass to sgpu_pt_map()/sgpu_pt_map_huge(). */
+#define SGPU_PTE_MAP_FLAGS (SGPU_PTE_VALID | SGPU_PTE_WRITE | \
+			    SGPU_PTE_ATOMIC | SGPU_PTE_VRAM)
+
+/* Pages of one 2 MiB block, the span of one leaf table. */
+#define SGPU_BLOCK_PAGES (SGPU_HUGE_SIZE >> 12)
+
+static inline bool sgpu_pte_is_vram(uint64_t pte)
+{
+	return pte & SGPU_PTE_VRAM;
+}
+
+/* The target of a leaf entry: an IOVA or a VRAM offset (see the kind). */
+static inline uint64_t sgpu_pte_target(uint64_t pte)
+{
+	return pte & SGPU_PTE_ADDR_MASK;
+}
 
 struct sgpu_pt_node;
 
@@ -41,12 +71,16 @@ struct sgpu_pt {
 int sgpu_pt_init(struct sgpu_pt *pt);
 void sgpu_pt_fini(struct sgpu_pt *pt);
 
-/* Returns 0 or -ENOMEM; -EINVAL for an unaligned or out-of-range va. */
+/*
+ * Maps one 4 KiB page to @target with @flags (SGPU_PTE_MAP_FLAGS, VALID
+ * required). Returns 0 or -ENOMEM; -EINVAL for an unaligned or out-of-range
+ * va or target, or unknown flags.
+ */
 int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 		uint64_t flags);
 /*
- * Maps a 2 MiB page: @va and @host 2 MiB aligned. Any 4 KiB entries below
- * it are dropped first. Returns 0, -EINVAL or -ENOMEM.
+ * Maps a 2 MiB page: @va and @host (the target) 2 MiB aligned. Any 4 KiB
+ * entries below it are dropped first. Returns 0, -EINVAL or -ENOMEM.
  */
 int sgpu_pt_map_huge(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 		     uint64_t flags);
@@ -63,6 +97,21 @@ uint64_t sgpu_pt_lookup(const struct sgpu_pt *pt, uint64_t va);
  */
 uint64_t sgpu_pt_unmap_range(struct sgpu_pt *pt, uint64_t start,
 			     uint64_t end);
+/*
+ * The leaf entries of the @n-page aligned group that contains @va (@n a
+ * power of two, at most SGPU_BLOCK_PAGES), as sgpu_pt_lookup() would give
+ * them, into @out[0..n). One descent for the whole group: the page walker
+ * uses it to fill neighbouring TLB lines. Returns how many are non-zero.
+ */
+unsigned int sgpu_pt_lookup_group(const struct sgpu_pt *pt, uint64_t va,
+				  unsigned int n, uint64_t *out);
+/*
+ * Bitmap of the valid pages of the 2 MiB block at @block (aligned):
+ * bit i of @bits[i / 64] for page i. All set under a 2 MiB entry. Returns
+ * the number of valid pages. The density prefetcher counts with it.
+ */
+unsigned int sgpu_pt_block_bitmap(const struct sgpu_pt *pt, uint64_t block,
+				  uint64_t bits[SGPU_BLOCK_PAGES / 64]);
 /* Walks the whole table: 0 when consistent, -EUCLEAN with a message. */
 int sgpu_pt_check(const struct sgpu_pt *pt);
 

@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sgpu.c - the software GPU device object.
+ * sgpu.c - the software GPU device object and its statistics.
  *
  * DOC: Overview
  *
  * One device per process, created by the first open of "sgpu0" and torn
  * down when the last handle closes: compute-unit threads are started only
  * when a program actually uses the GPU, so clinfo and the loader's probing
- * stay cheap.
+ * stay cheap. The configuration (config.c) is read from the environment
+ * at creation.
  *
- * With SVMCL_STATS set in the environment, the device's counters are
- * printed to stderr when the process exits.
+ * Statistics are device-wide atomics for rare events (batches,
+ * shootdowns) and per-unit counters for the miss path (no cache line
+ * shared between units); sgpu_stats_fill() sums them for
+ * KMD_IOCTL_GET_STATS. With SVMCL_STATS set in the environment they are
+ * printed to stderr when the device goes away (last handle closed, or
+ * process exit while it is open), with the derived figures:
+ * TLB hit rate per level, pages per batch, coalescing ratio (records per
+ * hmm_range_fault window), prefetch effect and shootdown latency.
  *
  * DOC: Locking
  *
@@ -19,7 +26,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +36,19 @@ static pthread_mutex_t sgpu_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sgpu *the_gpu;
 static unsigned int the_gpu_refs;
 
+/* Room for every unit's outstanding fault and a few batches of others. */
+#define SGPU_FAULT_RING_MIN 1024
+
+static void sgpu_print_stats(const struct sgpu *gpu);
+static bool sgpu_stats_wanted(void);
+
 static void sgpu_destroy(struct sgpu *gpu)
 {
+	/* The last handle closes before exit: print what it did now. */
+	if (sgpu_stats_wanted())
+		sgpu_print_stats(gpu);
 	sgpu_cus_stop(gpu);
-	pthread_cond_destroy(&gpu->done_cond);
-	pthread_cond_destroy(&gpu->launch_cond);
-	pthread_mutex_destroy(&gpu->launch_lock);
+	sgpu_fault_buffer_fini(&gpu->faults);
 	pthread_mutex_destroy(&gpu->dispatch_lock);
 	pthread_mutex_destroy(&gpu->vm_lock);
 	free(gpu);
@@ -44,69 +57,183 @@ static void sgpu_destroy(struct sgpu *gpu)
 static int sgpu_create(struct sgpu **out)
 {
 	struct sgpu *gpu = calloc(1, sizeof(*gpu));
+	unsigned int ring;
 	int ret;
 
 	if (!gpu)
 		return -ENOMEM;
+	sgpu_config_defaults(&gpu->cfg);
+	sgpu_config_from_env(&gpu->cfg);
 	pthread_mutex_init(&gpu->vm_lock, NULL);
 	pthread_mutex_init(&gpu->dispatch_lock, NULL);
-	pthread_mutex_init(&gpu->launch_lock, NULL);
-	pthread_cond_init(&gpu->launch_cond, NULL);
-	pthread_cond_init(&gpu->done_cond, NULL);
 
-	ret = sgpu_cus_start(gpu);
+	ring = 2 * gpu->cfg.fault_batch;
+	if (ring < SGPU_FAULT_RING_MIN)
+		ring = SGPU_FAULT_RING_MIN;
+	ret = sgpu_fault_buffer_init(&gpu->faults, gpu->cfg.fault_batch, ring);
 	if (ret)
 		goto err_sync;
+	ret = sgpu_cus_start(gpu);
+	if (ret)
+		goto err_faults;
 	*out = gpu;
 	return 0;
 
+err_faults:
+	sgpu_fault_buffer_fini(&gpu->faults);
 err_sync:
-	pthread_cond_destroy(&gpu->done_cond);
-	pthread_cond_destroy(&gpu->launch_cond);
-	pthread_mutex_destroy(&gpu->launch_lock);
 	pthread_mutex_destroy(&gpu->dispatch_lock);
 	pthread_mutex_destroy(&gpu->vm_lock);
 	free(gpu);
 	return ret;
 }
 
+void sgpu_cu_counters_sum(const struct sgpu *gpu, struct sgpu_cu_counters *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int i = 0; i < gpu->nr_units; i++) {
+		const struct sgpu_cu_counters *c = &gpu->cus[i].cnt;
+
+#define SUM(f) sum->f += __atomic_load_n(&c->f, __ATOMIC_RELAXED)
+		SUM(l1_hits);
+		SUM(l1_misses);
+		SUM(l2_hits);
+		SUM(l2_misses);
+		SUM(walks);
+		SUM(fill_ahead);
+		SUM(work_groups);
+		SUM(faults);
+		SUM(fault_wait_ns);
+#undef SUM
+	}
+}
+
+void sgpu_stats_fill(const struct sgpu *gpu, struct kmd_gpu_stats *s)
+{
+	const struct sgpu_stats *g = &gpu->stats;
+	struct sgpu_cu_counters c;
+
+	sgpu_cu_counters_sum(gpu, &c);
+	memset(s, 0, sizeof(*s));
+	s->dispatches = atomic_load(&g->dispatches);
+	s->work_groups = c.work_groups;
+	s->tlb_l1_hits = c.l1_hits;
+	s->tlb_l1_misses = c.l1_misses;
+	s->tlb_l2_hits = c.l2_hits;
+	s->tlb_l2_misses = c.l2_misses;
+	s->walks = c.walks;
+	s->tlb_fill_ahead = c.fill_ahead;
+	s->faults = c.faults;
+	s->fault_wait_ns = c.fault_wait_ns;
+	s->fault_pages = atomic_load(&g->fault_pages);
+	s->fault_retries = atomic_load(&g->fault_retries);
+	s->fault_records = atomic_load(&g->fault_records);
+	s->fault_batches = atomic_load(&g->fault_batches);
+	s->fault_batch_max = atomic_load(&g->fault_batch_max);
+	s->fault_unique = atomic_load(&g->fault_unique);
+	s->fault_windows = atomic_load(&g->fault_windows);
+	s->fault_cancelled = atomic_load(&g->fault_cancelled);
+	s->fault_service_ns = atomic_load(&g->fault_service_ns);
+	s->prefetch_regions = atomic_load(&g->prefetch_regions);
+	s->prefetch_pages = atomic_load(&g->prefetch_pages);
+	s->prefetch_failed = atomic_load(&g->prefetch_failed);
+	s->invalidations = atomic_load(&g->invalidations);
+	s->invalidated_ptes = atomic_load(&g->invalidated_ptes);
+	s->shootdowns = atomic_load(&g->shootdowns);
+	s->shootdown_ns = atomic_load(&g->shootdown_ns);
+	s->shootdown_ns_max = atomic_load(&g->shootdown_ns_max);
+	s->shootdown_waits = atomic_load(&g->shootdown_waits);
+	s->shootdown_timeouts = atomic_load(&g->shootdown_timeouts);
+	s->device_faults = atomic_load(&g->device_faults);
+	s->inline_dispatches = atomic_load(&g->inline_dispatches);
+	s->migrations = 0;
+	s->evictions = 0;
+	if (gpu->cfg.tlb_count)
+		s->flags |= KMD_GPU_STATS_L1_COUNTED;
+}
+
+static double ratio(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 0.0;
+}
+
+#define U(x) ((unsigned long long)(x))
+
 static void sgpu_print_stats(const struct sgpu *gpu)
 {
-	const struct sgpu_stats *s = &gpu->stats;
-	uint64_t l1_misses = atomic_load(&s->tlb_l1_misses);
-	uint64_t l2_hits = atomic_load(&s->tlb_l2_hits);
-	uint64_t l2_misses = atomic_load(&s->tlb_l2_misses);
+	const struct sgpu_config *cfg = &gpu->cfg;
+	struct kmd_gpu_stats s;
+	char l1[96];
+
+	sgpu_stats_fill(gpu, &s);
+	if (s.flags & KMD_GPU_STATS_L1_COUNTED)
+		snprintf(l1, sizeof(l1), "%llu hits, %llu misses (%.2f%% hit rate)",
+			 U(s.tlb_l1_hits), U(s.tlb_l1_misses),
+			 100.0 * ratio(s.tlb_l1_hits,
+				       s.tlb_l1_hits + s.tlb_l1_misses));
+	else
+		snprintf(l1, sizeof(l1),
+			 "%llu misses (hits: run with SVMCL_TLB_COUNT=1)",
+			 U(s.tlb_l1_misses));
 
 	fprintf(stderr,
-		"svmcl: sgpu0 statistics\n"
-		"  dispatches        %" PRIu64 "\n"
-		"  work-groups       %" PRIu64 "\n"
-		"  L1 TLB misses     %" PRIu64 "\n"
-		"  L2 TLB hits       %" PRIu64 " (%.1f%% of L1 misses)\n"
-		"  page walks        %" PRIu64 "\n"
-		"  device faults     %" PRIu64 " serviced, %" PRIu64
-		" pages committed, %" PRIu64 " retries\n"
-		"  invalidations     %" PRIu64 " (%" PRIu64 " entries cleared)\n"
-		"  unresolved faults %" PRIu64 "\n",
-		(uint64_t)atomic_load(&s->dispatches),
-		(uint64_t)atomic_load(&s->work_groups), l1_misses, l2_hits,
-		l2_hits + l2_misses ? 100.0 * (double)l2_hits /
-					      (double)(l2_hits + l2_misses)
-				    : 0.0,
-		(uint64_t)atomic_load(&s->walks),
-		(uint64_t)atomic_load(&s->faults),
-		(uint64_t)atomic_load(&s->fault_pages),
-		(uint64_t)atomic_load(&s->fault_retries),
-		(uint64_t)atomic_load(&s->invalidations),
-		(uint64_t)atomic_load(&s->invalidated_ptes),
-		(uint64_t)atomic_load(&s->device_faults));
+		"svmcl: sgpu0 statistics (%u units + inline; L1 %u lines, "
+		"L2 %ux%u, prefetch %s, batch %u)\n",
+		gpu->num_cus, SGPU_TLB_L1_ENTRIES, cfg->l2_sets, cfg->l2_ways,
+		sgpu_prefetch_name(cfg->prefetch), cfg->fault_batch);
+	fprintf(stderr,
+		"  dispatches        %llu (%llu inline only), %llu work-groups\n"
+		"  L1 TLB            %s\n"
+		"  L2 TLB            %llu hits, %llu misses (%.1f%% hit rate)\n"
+		"  page walks        %llu (%llu lines filled ahead)\n",
+		U(s.dispatches), U(s.inline_dispatches), U(s.work_groups), l1,
+		U(s.tlb_l2_hits), U(s.tlb_l2_misses),
+		100.0 * ratio(s.tlb_l2_hits, s.tlb_l2_hits + s.tlb_l2_misses),
+		U(s.walks), U(s.tlb_fill_ahead));
+	fprintf(stderr,
+		"  faults            %llu raised, %llu records in %llu batches "
+		"(%.1f per batch, max %llu)\n"
+		"  coalescing        %llu distinct pages, %llu windows "
+		"(%.2f records per window)\n"
+		"  pages             %llu committed by faults, %llu by prefetch "
+		"(%.1f per batch); %llu retries, %llu cancelled\n"
+		"  prefetch          %llu regions, %llu failed\n"
+		"  fault service     %.1f us per batch; %.1f us per fault "
+		"from post to reply\n",
+		U(s.faults), U(s.fault_records), U(s.fault_batches),
+		ratio(s.fault_records, s.fault_batches), U(s.fault_batch_max),
+		U(s.fault_unique), U(s.fault_windows),
+		ratio(s.fault_records, s.fault_windows),
+		U(s.fault_pages), U(s.prefetch_pages),
+		ratio(s.fault_pages + s.prefetch_pages, s.fault_batches),
+		U(s.fault_retries), U(s.fault_cancelled),
+		U(s.prefetch_regions), U(s.prefetch_failed),
+		ratio(s.fault_service_ns, s.fault_batches) / 1e3,
+		ratio(s.fault_wait_ns, s.faults) / 1e3);
+	fprintf(stderr,
+		"  invalidations     %llu (%llu entries cleared)\n"
+		"  shootdowns        %llu, %.2f us average, %.2f us max; "
+		"%llu unit waits, %llu timeouts\n"
+		"  VRAM              %llu migrations, %llu evictions "
+		"(no device memory yet)\n"
+		"  unresolved faults %llu\n",
+		U(s.invalidations), U(s.invalidated_ptes), U(s.shootdowns),
+		ratio(s.shootdown_ns, s.shootdowns) / 1e3,
+		(double)s.shootdown_ns_max / 1e3, U(s.shootdown_waits),
+		U(s.shootdown_timeouts), U(s.migrations), U(s.evictions),
+		U(s.device_faults));
+}
+
+static bool sgpu_stats_wanted(void)
+{
+	const char *env = getenv("SVMCL_STATS");
+
+	return env && *env && strcmp(env, "0");
 }
 
 __attribute__((destructor)) static void sgpu_exit_stats(void)
 {
-	const char *env = getenv("SVMCL_STATS");
-
-	if (!env || !*env || !strcmp(env, "0"))
+	if (!sgpu_stats_wanted())
 		return;
 	pthread_mutex_lock(&sgpu_lock);
 	if (the_gpu)

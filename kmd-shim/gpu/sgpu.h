@@ -2,10 +2,25 @@
 /*
  * sgpu.h - internal interfaces of the software GPU (kmd-shim/gpu).
  *
- * The GPU is a set of compute units (worker threads, cu.c) with one
- * first-level TLB each, any number of VMs (vm.c: a device page table and
- * an interval notifier each), and the dispatch engine that runs NDRanges
- * on the units. Everything here returns 0 or a negative errno.
+ * The GPU is a set of compute units (worker threads plus the dispatching
+ * thread, cu.c) with a first- and a second-level TLB each (tlb.c), any
+ * number of VMs (vm.c: a device page table and an interval notifier each),
+ * a fault buffer with its service loop (fault.c, fault_service.c,
+ * prefetch.c), TLB shootdown with quiescent-point tracking (shootdown.c)
+ * and the dispatch engine. Everything here returns 0 or a negative errno.
+ *
+ * File map:
+ *	config.c	SVMCL_* environment knobs, parsed once per device
+ *	pagetable.c	the 4-level device page table (4 KiB and 2 MiB pages)
+ *	tlb.c		L1 and L2 TLB lines: fill, lookup, flush
+ *	miss.c		the miss path called from JIT code; mem_copy/mem_set
+ *	shootdown.c	GPU-wide line shootdown and the quiescent-point wait
+ *	fault.c		the fault buffer: post, elect a servicer, wait
+ *	fault_service.c	one batch: sort, dedup, coalesce, fault, commit
+ *	prefetch.c	prefetch policies (none, window, density)
+ *	vm.c		VMs, the page walker, the HMM driver loop, notifier
+ *	cu.c		compute units and dispatch
+ *	sgpu.c		the device object and the exit statistics
  */
 #ifndef SVMCL_GPU_SGPU_H
 #define SVMCL_GPU_SGPU_H
@@ -18,6 +33,7 @@
 #include <stdint.h>
 
 #include "gpu/pagetable.h"
+#include "hmm/coalesce.h"
 #include "hmm/hmm.h"
 #include "mm/mm.h"
 #include "svmcl/kmd.h"
@@ -25,14 +41,79 @@
 
 struct sgpu;
 struct sgpu_dispatch;
+struct sgpu_vm;
+
+/* ---------------------------------------------------------------------- */
+/* config.c */
+
+enum sgpu_prefetch_policy {
+	SGPU_PREFETCH_NONE = 0,	/* fault only what faulted */
+	SGPU_PREFETCH_WINDOW,	/* fault the aligned window around a fault */
+	SGPU_PREFETCH_DENSITY,	/* UVM's tree: regions mostly resident */
+};
+
+#define SGPU_TLB_L2_SETS_DEFAULT 256
+#define SGPU_TLB_L2_WAYS_DEFAULT 4
+#define SGPU_TLB_L2_SETS_MAX 65536
+#define SGPU_TLB_L2_WAYS_MAX 16
+
+#define SGPU_FAULT_BATCH_DEFAULT 256	/* NVIDIA UVM's batch size */
+#define SGPU_FAULT_BATCH_MAX 4096
+
+/* Coalescing window of one fault: a 64 KiB "big page", as UVM and xe. */
+#define SGPU_FAULT_WINDOW (64 * 1024ull)
+#define SGPU_FAULT_WINDOW_PAGES (SGPU_FAULT_WINDOW >> SGPU_PAGE_SHIFT)
+/* The largest region a prefetch may cover: one 2 MiB block. */
+#define SGPU_PREFETCH_MAX SGPU_HUGE_SIZE
+/*
+ * Percent: a region is prefetched when more than this much of it is
+ * resident or faulted. UVM's 51 assumes many faults per block in a batch;
+ * with one demand fault per unit it slows a stream down beyond 64 pages
+ * (65 of 128 is not above 51%), so the default is "more than half"
+ * (prefetch.c).
+ */
+#define SGPU_PREFETCH_DENSITY_DEFAULT 50
+
+/**
+ * struct sgpu_config - device knobs, fixed when the device is created.
+ * @l2_sets, @l2_ways: second-level TLB geometry; @l2_ways 0 disables it.
+ * @fault_batch: records drained per fault-service batch.
+ * @prefetch, @prefetch_window, @density_pct: the prefetch policy.
+ * @tlb_count: counting mode; every probe takes the miss handler, which
+ *	keeps the first level in a shadow array and counts its hits.
+ */
+struct sgpu_config {
+	unsigned int l2_sets;
+	unsigned int l2_ways;
+	unsigned int fault_batch;
+	enum sgpu_prefetch_policy prefetch;
+	uint64_t prefetch_window;
+	unsigned int density_pct;
+	bool tlb_count;
+};
+
+void sgpu_config_defaults(struct sgpu_config *cfg);
+/* "SETSxWAYS" (SETS a power of two), or "0"/"off". Return: 0, -EINVAL. */
+int sgpu_config_parse_l2(const char *s, unsigned int *sets,
+			 unsigned int *ways);
+/* "none", "window:SIZE" (4K..2M, a power of two), "density[:PCT]". */
+int sgpu_config_parse_prefetch(const char *s, struct sgpu_config *cfg);
+/* 1..SGPU_FAULT_BATCH_MAX. */
+int sgpu_config_parse_batch(const char *s, unsigned int *batch);
+/* Reads SVMCL_TLB_L2, SVMCL_PREFETCH, SVMCL_FAULT_BATCH, SVMCL_TLB_COUNT;
+ * a malformed value is reported on stderr and the default kept. */
+void sgpu_config_from_env(struct sgpu_config *cfg);
+const char *sgpu_prefetch_name(enum sgpu_prefetch_policy p);
+
+/* ---------------------------------------------------------------------- */
+/* TLBs (tlb.c) */
 
 /*
  * Second-level TLB: a per-unit victim cache behind the first level, set
- * associative. Lines evicted from the first level move here; a first-level
- * miss that hits here swaps the line back without a page walk.
+ * associative, round-robin replacement. Lines evicted from the first level
+ * move here; a first-level miss that hits here swaps the line back without
+ * a page walk.
  */
-#define SGPU_TLB_L2_SETS 256
-#define SGPU_TLB_L2_WAYS 4
 #define SGPU_L2_VALID (1ull << 0)
 #define SGPU_L2_WRITE (1ull << 1)
 
@@ -43,18 +124,134 @@ struct sgpu_tlb_l2_line {
 
 /**
  * struct sgpu_tlb_l2 - one unit's second-level TLB.
- * @lock: protects @line and @next_victim. Taken by the owning unit on its
- *	miss path and by shootdowns from any thread; never held while
- *	calling out of tlb.c.
+ * @lock: protects @line and @next_victim, and orders fills of the unit's
+ *	first level against shootdowns from other threads. Taken by the
+ *	owning unit on its miss path and by shootdowns from any thread; never
+ *	held while calling out of tlb.c.
+ * @sets, @ways: geometry, fixed at init; @ways 0 means no second level.
  */
 struct sgpu_tlb_l2 {
 	pthread_spinlock_t lock;
-	struct sgpu_tlb_l2_line line[SGPU_TLB_L2_SETS][SGPU_TLB_L2_WAYS];
-	uint8_t next_victim[SGPU_TLB_L2_SETS];
+	unsigned int sets;
+	unsigned int ways;
+	struct sgpu_tlb_l2_line *line;	/* [sets][ways] */
+	uint8_t *next_victim;		/* [sets] */
 };
 
-/* Pages around a faulting page that one fault service snapshots. */
-#define SGPU_FAULT_WINDOW_PAGES 16
+/*
+ * Per-unit counters. Written only by the unit that owns them (relaxed
+ * stores, no read-modify-write: no cache line is shared between units on
+ * the miss path), read by anyone with relaxed loads.
+ */
+struct sgpu_cu_counters {
+	uint64_t l1_hits;	/* counting mode only */
+	uint64_t l1_misses;
+	uint64_t l2_hits;
+	uint64_t l2_misses;
+	uint64_t walks;
+	uint64_t fill_ahead;	/* extra L1 lines filled by walks */
+	uint64_t work_groups;
+	uint64_t faults;	/* faults this unit raised */
+	uint64_t fault_wait_ns;	/* time from post to reply */
+};
+
+static inline void sgpu_count(uint64_t *counter, uint64_t n)
+{
+	__atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Fault buffer (fault.c, fault_service.c) */
+
+/* Where a unit learns the outcome of its fault: in its struct sgpu_cu. */
+struct sgpu_fault_reply {
+	atomic_uint done;	/* 0 pending, 1 replied (release) */
+	int error;		/* 0, or the cancel reason (negative errno) */
+};
+
+/* One fault record, as a GPU writes it into its fault buffer. */
+struct sgpu_fault_record {
+	struct sgpu_vm *vm;
+	uint64_t addr;
+	uint32_t access;	/* enum sgpu_access */
+	uint32_t unit;
+	struct sgpu_fault_reply *reply;	/* NULL: nobody waits */
+	int error;	/* the servicer's scratch: the outcome */
+};
+
+/**
+ * struct sgpu_fault_buffer - the GPU's fault buffer and service state.
+ * @lock: protects @ring, @head and @count (a short spinlock: posting and
+ *	draining copy a few records, nothing else).
+ * @count: also read without @lock as a hint ("anything to do?").
+ * @servicing: the service "lock", taken with an atomic exchange (trylock
+ *	only): whoever holds it drains and services batches and owns the
+ *	scratch arrays below.
+ * @replay_seq: batches completed; bumped once per batch before replies.
+ */
+struct sgpu_fault_buffer {
+	pthread_spinlock_t lock;
+	struct sgpu_fault_record *ring;
+	unsigned int capacity;
+	unsigned int head;
+	atomic_uint count;
+	atomic_bool servicing;
+	atomic_uint_fast64_t replay_seq;
+	unsigned int batch_size;
+	/* Owned by the holder of @servicing. */
+	struct sgpu_fault_record *batch;
+	struct hmm_fault_record *recs;
+	int *rec_error;
+	uint64_t *reqs;
+	uint64_t *pfns;
+};
+
+int sgpu_fault_buffer_init(struct sgpu_fault_buffer *fb, unsigned int batch,
+			   unsigned int capacity);
+void sgpu_fault_buffer_fini(struct sgpu_fault_buffer *fb);
+/* Appends @rec; false when the buffer is full. */
+bool sgpu_fault_post(struct sgpu *gpu, const struct sgpu_fault_record *rec);
+/* Services batches until the buffer is empty, unless another thread is
+ * servicing. Return: the number of batches serviced here. */
+unsigned int sgpu_fault_service(struct sgpu *gpu);
+/*
+ * The unit side of a fault: post a record for the page of @va, service
+ * the buffer if nobody does, else spin until the reply. The caller is
+ * quiescent. Return: 0 (walk again), -EAGAIN (walk again: the page's
+ * stronger access failed, this one may not), or the cancel reason.
+ */
+int sgpu_fault_raise(struct sgpu_cu *cu, struct sgpu_vm *vm, uint64_t va,
+		     enum sgpu_access access);
+/* fault_service.c: one drained batch; replies to every record. */
+void sgpu_fault_service_batch(struct sgpu *gpu, struct sgpu_fault_record *b,
+			      unsigned int n);
+
+/* ---------------------------------------------------------------------- */
+/* prefetch.c */
+
+/**
+ * struct sgpu_prefetch - what the prefetcher decided for one window.
+ * @start, @end: the region to make resident (contains the window), or
+ *	empty (start == end) for no prefetch.
+ */
+struct sgpu_prefetch {
+	uint64_t start;
+	uint64_t end;
+};
+
+/*
+ * sgpu_prefetch_region() - the policy's region for the coalesced window
+ * whose first faulting page is @fault: within @fault's 2 MiB block and
+ * the mirrored range. @recs are all distinct faulting pages of the VM in
+ * the batch (sorted), which the density policy counts as "faulted".
+ */
+void sgpu_prefetch_region(struct sgpu *gpu, struct sgpu_vm *vm,
+			  uint64_t fault, const struct hmm_fault_record *recs,
+			  size_t nrecs, struct sgpu_prefetch *out);
+
+/* ---------------------------------------------------------------------- */
+/* VMs (vm.c) */
 
 /**
  * struct sgpu_vm - one device address space.
@@ -76,40 +273,105 @@ struct sgpu_vm {
 	struct sgpu_vm *next;	/* gpu->vms, under gpu->vm_lock */
 };
 
+/* User address space that a mirroring VM covers: [page 1, 2^47). */
+#define SGPU_MIRROR_START SGPU_PAGE_SIZE
+#define SGPU_MIRROR_END (1ull << 47)
+
+int sgpu_vm_create(struct sgpu *gpu, uint32_t flags, int owner_fd,
+		   struct sgpu_vm **out);
+void sgpu_vm_destroy(struct sgpu_vm *vm);
+struct sgpu_vm *sgpu_vm_lookup(struct sgpu *gpu, uint32_t id);
+uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu *cu,
+			   uint64_t va, bool need_write);
+/* The host address of a leaf entry's target, 0 when it has none. */
+uint64_t sgpu_vm_pte_host(const struct sgpu_vm *vm, uint64_t pte);
+/*
+ * sgpu_vm_fault_range() - Linux's driver loop over [start, end): fault the
+ * requests @reqs (one per page, copied into @pfns for every attempt),
+ * commit under vm->lock when mmu_interval_read_retry() allows. Gives up
+ * with -EBUSY at @deadline_ns (CLOCK_MONOTONIC). @pfns holds the results.
+ * Return: 0 with *@committed pages committed, or hmm_range_fault()'s error.
+ */
+int sgpu_vm_fault_range(struct sgpu_vm *vm, uint64_t start, uint64_t end,
+			const uint64_t *reqs, uint64_t *pfns,
+			uint64_t deadline_ns, unsigned int *committed);
+/* Explicit invalidation: PTEs, TLB lines, and the quiescent-point wait. */
+void sgpu_vm_invalidate(struct sgpu_vm *vm, uint64_t start, uint64_t end);
+/*
+ * sgpu_vm_map_page() - map (or remap) one page of @vm to @target (a host
+ * address, or a VRAM offset with SGPU_PTE_VRAM in @flags). The old
+ * translation is shot down and, when this returns, no compute unit uses
+ * it any more: the old target may be reused (the VRAM rule).
+ */
+int sgpu_vm_map_page(struct sgpu_vm *vm, uint64_t va, uint64_t target,
+		     uint64_t flags);
+
+/* ---------------------------------------------------------------------- */
+/* Compute units (cu.c) */
+
 /**
  * struct sgpu_cu - one compute unit.
- * @state: what JIT code sees (sgpu_abi.h); written only by this unit's
- *	thread, except TLB lines, which invalidations may clear from any
- *	thread (atomic 64-bit stores of the invalid tag).
+ * @state: what JIT code sees (sgpu_abi.h); written only by the thread
+ *	running the unit, except TLB lines, which shootdowns may clear from
+ *	any thread (atomic 64-bit stores of the invalid tag).
+ * @l1: the first-level TLB that fills and shootdowns work on: @state.tlb,
+ *	or @shadow in counting mode (then @state.tlb stays invalid and every
+ *	probe reaches the miss handler, which probes @shadow).
+ * @qs: quiescent-state counter (shootdown.c). Odd while the unit runs
+ *	device code and may hold a translation; it moves at every
+ *	quiescent point. Written only by the unit, with full barriers.
+ * @active_vm: VM of the dispatch the unit is in, set before @qs turns odd.
  * @abort_env: where a device fault unwinds to; valid while @in_dispatch.
+ * @fault_reply: outcome of the unit's outstanding fault.
  */
 struct sgpu_cu {
 	struct sgpu_cu_state state;
 	struct sgpu *gpu;
+	struct sgpu_tlb_entry *l1;
 	pthread_t thread;
 	unsigned int index;
+	bool is_inline;		/* the dispatching thread's unit */
 	struct sgpu_vm *vm;	/* VM of the running dispatch */
+	struct sgpu_dispatch *launch;	/* the dispatch it works on */
 	uint32_t last_vm_id;	/* VM whose lines the TLB holds */
 	sigjmp_buf abort_env;
 	volatile sig_atomic_t in_dispatch;
 	void *altstack;
-	uint64_t seen_launch;	/* last launch sequence this unit ran */
+	uint32_t seen_launch;	/* last launch sequence this unit saw */
 	struct sgpu_tlb_l2 l2;
+	struct sgpu_tlb_entry *shadow;	/* counting mode */
+	struct sgpu_fault_reply fault_reply;
+	struct sgpu_cu_counters cnt;
+	_Alignas(64) atomic_uint_fast64_t qs;
+	_Atomic(struct sgpu_vm *) active_vm;
 } __attribute__((aligned(64)));	/* units never share a cache line */
 
-/* Statistics, updated with relaxed atomics. */
+/* ---------------------------------------------------------------------- */
+/* The device (sgpu.c) */
+
+/* Device-wide statistics, updated with relaxed atomics (rare events). */
 struct sgpu_stats {
 	atomic_uint_fast64_t dispatches;
-	atomic_uint_fast64_t work_groups;
-	atomic_uint_fast64_t tlb_l1_misses;
-	atomic_uint_fast64_t tlb_l2_hits;
-	atomic_uint_fast64_t tlb_l2_misses;
-	atomic_uint_fast64_t walks;
-	atomic_uint_fast64_t faults;
-	atomic_uint_fast64_t fault_pages;
-	atomic_uint_fast64_t fault_retries;
+	atomic_uint_fast64_t inline_dispatches;	/* run by the submitter only */
+	atomic_uint_fast64_t fault_records;	/* drained from the buffer */
+	atomic_uint_fast64_t fault_batches;
+	atomic_uint_fast64_t fault_batch_max;
+	atomic_uint_fast64_t fault_unique;	/* distinct pages per VM+batch */
+	atomic_uint_fast64_t fault_windows;	/* hmm_range_fault windows */
+	atomic_uint_fast64_t fault_pages;	/* pages committed by windows */
+	atomic_uint_fast64_t fault_retries;	/* read_retry / -EBUSY loops */
+	atomic_uint_fast64_t fault_cancelled;
+	atomic_uint_fast64_t fault_service_ns;
+	atomic_uint_fast64_t prefetch_regions;
+	atomic_uint_fast64_t prefetch_pages;	/* committed by prefetch */
+	atomic_uint_fast64_t prefetch_failed;
 	atomic_uint_fast64_t invalidations;
 	atomic_uint_fast64_t invalidated_ptes;
+	atomic_uint_fast64_t shootdowns;
+	atomic_uint_fast64_t shootdown_ns;
+	atomic_uint_fast64_t shootdown_ns_max;
+	atomic_uint_fast64_t shootdown_waits;	/* units waited for */
+	atomic_uint_fast64_t shootdown_timeouts;
 	atomic_uint_fast64_t device_faults;
 };
 
@@ -117,26 +379,46 @@ struct sgpu_stats {
  * struct sgpu - the device.
  * @vm_lock: protects @vms and @next_vm_id.
  * @dispatch_lock: serialises dispatches (one NDRange on the units at a
- *	time) and protects @launch.
- * @launch_lock/@launch_cond: wake-up of sleeping units and of the waiting
- *	submitter; @launch_seq and @active are atomics read while spinning.
+ *	time) and protects @launch and the inline unit.
+ * @launch_seq: futex word: bumped for every dispatch and at stop; units
+ *	sleep on it. @sleepers counts them so that a dispatch makes a system
+ *	call only when somebody sleeps.
+ * @launch_open, @refs, @joined: the handshake that lets the dispatching
+ *	thread return without waiting for units that never joined (cu.c).
+ * @refs is also a futex word the dispatching thread may sleep on.
+ * @vram_base, @vram_size: the device memory aperture (none yet: issue 4
+ *	item 6); VRAM-kind PTEs resolve through it.
  */
 struct sgpu {
-	unsigned int num_cus;
-	struct sgpu_cu *cus;
+	unsigned int num_cus;	/* worker threads */
+	unsigned int nr_units;	/* num_cus + the inline unit */
+	struct sgpu_cu *cus;	/* [nr_units]; the last is the inline unit */
+	struct sgpu_config cfg;
 
 	pthread_mutex_t vm_lock;
 	struct sgpu_vm *vms;
 	uint32_t next_vm_id;
 
 	pthread_mutex_t dispatch_lock;
-	pthread_mutex_t launch_lock;
-	pthread_cond_t launch_cond;
-	pthread_cond_t done_cond;
 	struct sgpu_dispatch *launch;
-	atomic_uint_fast64_t launch_seq;
-	atomic_uint active;	/* units still working on the launch */
+	atomic_uint launch_seq;
+	atomic_uint sleepers;
+	atomic_bool launch_open;
+	atomic_uint refs;
+	atomic_uint joined;
+	atomic_uint submitter_sleeps;
 	atomic_bool stopping;
+	/* Shootdown waiters asking running units to yield (shootdown.c). */
+	atomic_uint qs_yield;
+
+	struct sgpu_fault_buffer faults;
+
+	uint8_t *vram_base;
+	uint64_t vram_size;
+
+	/* Tests only: skip the quiescent-point wait, to show that the
+	 * shootdown stress test detects the stale use that follows. */
+	bool test_skip_quiesce;
 
 	struct sgpu_stats stats;
 };
@@ -144,31 +426,59 @@ struct sgpu {
 /* sgpu.c: the singleton device, shared by every open handle. */
 int sgpu_get(struct sgpu **out);
 void sgpu_put(struct sgpu *gpu);
+/* Sums of the per-unit counters. */
+void sgpu_cu_counters_sum(const struct sgpu *gpu,
+			  struct sgpu_cu_counters *sum);
+void sgpu_stats_fill(const struct sgpu *gpu, struct kmd_gpu_stats *out);
 
-/* vm.c */
-int sgpu_vm_create(struct sgpu *gpu, uint32_t flags, int owner_fd,
-		   struct sgpu_vm **out);
-void sgpu_vm_destroy(struct sgpu_vm *vm);
-struct sgpu_vm *sgpu_vm_lookup(struct sgpu *gpu, uint32_t id);
-int sgpu_vm_fault(struct sgpu_vm *vm, uint64_t va, enum sgpu_access access);
-uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu *cu,
-			   uint64_t va, bool need_write);
-void sgpu_vm_invalidate(struct sgpu_vm *vm, uint64_t start, uint64_t end);
+static inline void sgpu_stat_max(atomic_uint_fast64_t *m, uint64_t v)
+{
+	uint64_t cur = atomic_load_explicit(m, memory_order_relaxed);
 
-/* tlb.c */
-void sgpu_tlb_flush_all(struct sgpu_cu_state *state);
-void sgpu_tlb_flush_range(struct sgpu_cu_state *state, uint64_t start,
+	while (v > cur && !atomic_compare_exchange_weak_explicit(
+				  m, &cur, v, memory_order_relaxed,
+				  memory_order_relaxed))
+		;
+}
+
+#define sgpu_stat_add(gpu, field, n)                                         \
+	atomic_fetch_add_explicit(&(gpu)->stats.field, (n),                  \
+				  memory_order_relaxed)
+
+/* tlb.c: first level (any array of SGPU_TLB_L1_ENTRIES lines) */
+void sgpu_tlb_flush_all(struct sgpu_tlb_entry *tlb);
+void sgpu_tlb_flush_range(struct sgpu_tlb_entry *tlb, uint64_t start,
 			  uint64_t end);
-void sgpu_tlb_fill(struct sgpu_cu_state *state, uint64_t va, uint64_t host,
+void sgpu_tlb_fill(struct sgpu_tlb_entry *tlb, uint64_t va, uint64_t host,
 		   bool writable);
-void sgpu_gpu_shootdown(struct sgpu *gpu, uint64_t start, uint64_t end);
-void sgpu_tlb_l2_init(struct sgpu_tlb_l2 *l2);
+/* tlb.c: one unit */
+int sgpu_tlb_l2_init(struct sgpu_tlb_l2 *l2, unsigned int sets,
+		     unsigned int ways);
 void sgpu_tlb_l2_fini(struct sgpu_tlb_l2 *l2);
 void sgpu_cu_tlb_flush_all(struct sgpu_cu *cu);
+void sgpu_cu_tlb_flush_l1(struct sgpu_cu *cu);
+void sgpu_cu_tlb_flush_range(struct sgpu_cu *cu, uint64_t start, uint64_t end);
 void sgpu_cu_tlb_fill(struct sgpu_cu *cu, uint64_t va, uint64_t host,
 		      bool writable);
+void sgpu_cu_tlb_fill_group(struct sgpu_cu *cu, uint64_t va0,
+			    const uint64_t *lines, unsigned int n,
+			    unsigned int demand);
 uint64_t sgpu_cu_tlb_l2_lookup(struct sgpu_cu *cu, uint64_t va,
 			       bool need_write);
+/* The line of @va in @cu's first level, if it translates @va's page. */
+bool sgpu_cu_tlb_holds(struct sgpu_cu *cu, uint64_t va);
+
+/* shootdown.c */
+void sgpu_gpu_shootdown(struct sgpu *gpu, uint64_t start, uint64_t end);
+void sgpu_quiesce_wait(struct sgpu *gpu, const struct sgpu_vm *vm);
+/* Unit side: device code starts, ends, or passes a quiescent point. */
+void sgpu_qs_enter(struct sgpu_cu *cu);
+void sgpu_qs_exit(struct sgpu_cu *cu);
+void sgpu_qs_pass(struct sgpu_cu *cu);
+/* At a quiescent point: give the core to a preempted unit if asked. */
+void sgpu_qs_yield_point(struct sgpu_cu *cu);
+
+/* miss.c */
 uint64_t sgpu_tlb_miss(struct sgpu_cu_state *state, uint64_t va,
 		       uint64_t access);
 void sgpu_mem_copy(struct sgpu_cu_state *state, uint64_t dst, uint64_t src,
@@ -184,5 +494,15 @@ int sgpu_dispatch(struct sgpu *gpu, struct sgpu_vm *vm,
 void sgpu_cu_device_fault(struct sgpu_cu *cu, uint64_t va,
 			  enum sgpu_access access, int status)
 	__attribute__((noreturn));
+
+/* Monotonic clock in nanoseconds. */
+uint64_t sgpu_now_ns(void);
+
+static inline void sgpu_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
 
 #endif /* SVMCL_GPU_SGPU_H */

@@ -1,40 +1,52 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tlb.c - first-level TLBs of the compute units and the miss path.
+ * tlb.c - the TLB lines of the compute units: first and second level.
  *
  * DOC: Overview
  *
- * Each compute unit owns a direct-mapped TLB that JIT code probes inline
- * (sgpu_abi.h) and, behind it, a set-associative victim cache (the second
- * level): a line evicted from the first level moves there, and a first-
- * level miss that hits there swaps the line back without a page walk. A
- * probe that misses both calls sgpu_tlb_miss(), which walks the VM's page
- * table; when the entry is missing or lacks the permission, the
- * unit raises a device fault that the VM services through the HMM core
- * (vm.c), then walks again. A fault that cannot be serviced ends the
- * dispatch (sgpu_cu_device_fault() unwinds to the unit's dispatch loop).
+ * Each compute unit owns a direct-mapped first-level TLB that JIT code
+ * probes inline (sgpu_abi.h: permission folded into the tag, host = va +
+ * addend) and, behind it, a set-associative victim cache, the second
+ * level (sets x ways from SVMCL_TLB_L2, round-robin replacement): a valid
+ * line evicted from the first level moves there, and a first-level miss
+ * that hits there swaps the line back without a page walk. This file only
+ * keeps lines; the miss path that uses them is miss.c, the walk vm.c.
+ *
+ * Counting mode (SVMCL_TLB_COUNT=1). Counting first-level hits in JIT
+ * code would put an increment on the fast path of every access. Instead,
+ * in counting mode the unit's first level lives in a shadow array
+ * (cu->l1) and the descriptor's table stays invalid, so every probe calls
+ * the miss handler, which probes the shadow with the very same compare
+ * and counts a hit or a miss (miss.c). The hit/miss sequence is exactly
+ * the normal mode's; only the time per access differs. In normal mode,
+ * only misses are counted.
  *
  * DOC: Locking
  *
- * A TLB line is written by its own unit (fills) and by invalidating threads
- * (sgpu_gpu_shootdown(), which only ever stores the invalid tag). Fills
- * happen under the VM's update lock held for reading (sgpu_vm_walk_fill())
- * and shootdowns under it held for writing, so a line is never filled from
- * an entry that an invalidation has already cleared. Tags are 64-bit words
- * written with atomic stores, so a probe sees either the old line or an
- * invalid tag. A unit may still use a translation it loaded just
- * before the shootdown; for mirrored process memory that translation is the
- * CPU's own virtual address, so the access either sees what the CPU maps now
- * or faults on the unmapped address, which the unit's SIGSEGV guard turns
- * into a device fault (cu.c). VRAM, which would need quiescent-point
- * shootdown, is not implemented yet.
+ * A first-level line is written by its own unit (fills) and by other
+ * threads that only ever store the invalid tag (shootdowns, shootdown.c).
+ * Both do so under the unit's l2.lock, which also protects the second
+ * level, so a fill never re-validates a line a shootdown is clearing.
+ * Tags are 64-bit words written with atomic stores: a probe sees either
+ * the old line or an invalid tag, and a fill stores the addend before the
+ * tags (release), so a probe never pairs a new tag with an old addend.
+ * Fills happen under the VM's update lock held for reading and
+ * shootdowns under it held for writing (vm.c), so no line is filled from
+ * an entry that an invalidation has already cleared.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gpu/sgpu.h"
+
+static inline struct sgpu_tlb_entry *l1_line(struct sgpu_tlb_entry *tlb,
+					     uint64_t va)
+{
+	return &tlb[(va >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+}
 
 static inline void tlb_line_invalidate(struct sgpu_tlb_entry *e)
 {
@@ -42,10 +54,10 @@ static inline void tlb_line_invalidate(struct sgpu_tlb_entry *e)
 	__atomic_store_n(&e->tag_write, SGPU_TLB_INVALID_TAG, __ATOMIC_RELAXED);
 }
 
-void sgpu_tlb_flush_all(struct sgpu_cu_state *state)
+void sgpu_tlb_flush_all(struct sgpu_tlb_entry *tlb)
 {
 	for (unsigned int i = 0; i < SGPU_TLB_L1_ENTRIES; i++)
-		tlb_line_invalidate(&state->tlb[i]);
+		tlb_line_invalidate(&tlb[i]);
 }
 
 static bool tlb_line_in_range(const struct sgpu_tlb_entry *e, uint64_t start,
@@ -58,7 +70,7 @@ static bool tlb_line_in_range(const struct sgpu_tlb_entry *e, uint64_t start,
 	       (w != SGPU_TLB_INVALID_TAG && w >= start && w < end);
 }
 
-void sgpu_tlb_flush_range(struct sgpu_cu_state *state, uint64_t start,
+void sgpu_tlb_flush_range(struct sgpu_tlb_entry *tlb, uint64_t start,
 			  uint64_t end)
 {
 	start &= SGPU_PAGE_MASK;
@@ -68,26 +80,23 @@ void sgpu_tlb_flush_range(struct sgpu_cu_state *state, uint64_t start,
 	/* (end - start) may be the whole 64-bit space (RELEASE): no rounding. */
 	if ((end - start) >> SGPU_PAGE_SHIFT >= SGPU_TLB_L1_ENTRIES) {
 		for (unsigned int i = 0; i < SGPU_TLB_L1_ENTRIES; i++)
-			if (tlb_line_in_range(&state->tlb[i], start, end))
-				tlb_line_invalidate(&state->tlb[i]);
+			if (tlb_line_in_range(&tlb[i], start, end))
+				tlb_line_invalidate(&tlb[i]);
 		return;
 	}
 	for (uint64_t va = start; va < end; va += SGPU_PAGE_SIZE) {
-		struct sgpu_tlb_entry *e =
-			&state->tlb[(va >> SGPU_PAGE_SHIFT) &
-				    (SGPU_TLB_L1_ENTRIES - 1)];
+		struct sgpu_tlb_entry *e = l1_line(tlb, va);
 
 		if (tlb_line_in_range(e, start, end))
 			tlb_line_invalidate(e);
 	}
 }
 
-void sgpu_tlb_fill(struct sgpu_cu_state *state, uint64_t va, uint64_t host,
+void sgpu_tlb_fill(struct sgpu_tlb_entry *tlb, uint64_t va, uint64_t host,
 		   bool writable)
 {
 	uint64_t page = va & SGPU_PAGE_MASK;
-	struct sgpu_tlb_entry *e =
-		&state->tlb[(page >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+	struct sgpu_tlb_entry *e = l1_line(tlb, page);
 
 	/* Invalidate first so that no probe pairs a new tag with an old addend. */
 	tlb_line_invalidate(e);
@@ -100,46 +109,76 @@ void sgpu_tlb_fill(struct sgpu_cu_state *state, uint64_t va, uint64_t host,
 
 /* --- second level -------------------------------------------------- */
 
-void sgpu_tlb_l2_init(struct sgpu_tlb_l2 *l2)
+int sgpu_tlb_l2_init(struct sgpu_tlb_l2 *l2, unsigned int sets,
+		     unsigned int ways)
 {
+	memset(l2, 0, sizeof(*l2));
+	if (!sets || (sets & (sets - 1)) || sets > SGPU_TLB_L2_SETS_MAX ||
+	    ways > SGPU_TLB_L2_WAYS_MAX)
+		return -EINVAL;
+	l2->sets = sets;
+	l2->ways = ways;
+	if (ways) {
+		l2->line = calloc((size_t)sets * ways, sizeof(*l2->line));
+		l2->next_victim = calloc(sets, sizeof(*l2->next_victim));
+		if (!l2->line || !l2->next_victim) {
+			free(l2->line);
+			free(l2->next_victim);
+			return -ENOMEM;
+		}
+	}
 	pthread_spin_init(&l2->lock, PTHREAD_PROCESS_PRIVATE);
-	memset(l2->line, 0, sizeof(l2->line));
-	memset(l2->next_victim, 0, sizeof(l2->next_victim));
+	return 0;
 }
 
 void sgpu_tlb_l2_fini(struct sgpu_tlb_l2 *l2)
 {
 	pthread_spin_destroy(&l2->lock);
+	free(l2->line);
+	free(l2->next_victim);
+	l2->line = NULL;
+	l2->next_victim = NULL;
 }
 
-static unsigned int l2_set(uint64_t page)
+static unsigned int l2_set(const struct sgpu_tlb_l2 *l2, uint64_t page)
 {
 	/* Fold higher bits in: consecutive L1 conflicts land in other sets. */
 	uint64_t vpn = page >> SGPU_PAGE_SHIFT;
 
-	return (unsigned int)((vpn ^ (vpn >> 8)) & (SGPU_TLB_L2_SETS - 1));
+	return (unsigned int)((vpn ^ (vpn >> SGPU_TLB_L1_BITS)) &
+			      (l2->sets - 1));
+}
+
+static struct sgpu_tlb_l2_line *l2_set_lines(struct sgpu_tlb_l2 *l2,
+					     unsigned int set)
+{
+	return &l2->line[(size_t)set * l2->ways];
 }
 
 /* Inserts a translation; caller holds l2->lock. */
 static void __l2_insert(struct sgpu_tlb_l2 *l2, uint64_t page, uint64_t host,
 			bool writable)
 {
-	unsigned int set = l2_set(page);
-	struct sgpu_tlb_l2_line *lines = l2->line[set];
-	unsigned int way = SGPU_TLB_L2_WAYS;
+	unsigned int set, way;
+	struct sgpu_tlb_l2_line *lines;
 
-	for (unsigned int w = 0; w < SGPU_TLB_L2_WAYS; w++) {
+	if (!l2->ways)
+		return;
+	set = l2_set(l2, page);
+	lines = l2_set_lines(l2, set);
+	way = l2->ways;
+	for (unsigned int w = 0; w < l2->ways; w++) {
 		if ((lines[w].tag & SGPU_PAGE_MASK) == page &&
 		    (lines[w].tag & SGPU_L2_VALID)) {
 			way = w;	/* refresh in place */
 			break;
 		}
-		if (way == SGPU_TLB_L2_WAYS && !(lines[w].tag & SGPU_L2_VALID))
+		if (way == l2->ways && !(lines[w].tag & SGPU_L2_VALID))
 			way = w;
 	}
-	if (way == SGPU_TLB_L2_WAYS) {
+	if (way == l2->ways) {
 		way = l2->next_victim[set];	/* round robin */
-		l2->next_victim[set] = (uint8_t)((way + 1) % SGPU_TLB_L2_WAYS);
+		l2->next_victim[set] = (uint8_t)((way + 1) % l2->ways);
 	}
 	lines[way].tag = page | SGPU_L2_VALID | (writable ? SGPU_L2_WRITE : 0);
 	lines[way].host = host;
@@ -148,21 +187,70 @@ static void __l2_insert(struct sgpu_tlb_l2 *l2, uint64_t page, uint64_t host,
 static void __l2_flush_range(struct sgpu_tlb_l2 *l2, uint64_t start,
 			     uint64_t end)
 {
-	for (unsigned int s = 0; s < SGPU_TLB_L2_SETS; s++)
-		for (unsigned int w = 0; w < SGPU_TLB_L2_WAYS; w++) {
-			uint64_t tag = l2->line[s][w].tag;
-			uint64_t page = tag & SGPU_PAGE_MASK;
+	size_t n = (size_t)l2->sets * l2->ways;
 
-			if ((tag & SGPU_L2_VALID) && page >= start && page < end)
-				l2->line[s][w].tag = 0;
-		}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t tag = l2->line[i].tag;
+		uint64_t page = tag & SGPU_PAGE_MASK;
+
+		if ((tag & SGPU_L2_VALID) && page >= start && page < end)
+			l2->line[i].tag = 0;
+	}
+}
+
+/*
+ * Forgets @page in the second level: a fill from the walk supersedes it
+ * (the line there may have fewer permissions). l2.lock held.
+ */
+static void __l2_drop(struct sgpu_tlb_l2 *l2, uint64_t page)
+{
+	struct sgpu_tlb_l2_line *lines;
+
+	if (!l2->ways)
+		return;
+	lines = l2_set_lines(l2, l2_set(l2, page));
+	for (unsigned int w = 0; w < l2->ways; w++)
+		if ((lines[w].tag & SGPU_L2_VALID) &&
+		    (lines[w].tag & SGPU_PAGE_MASK) == page)
+			lines[w].tag = 0;
+}
+
+/* Moves the valid line at @e down to the second level; l2.lock held. */
+static void __l1_evict(struct sgpu_cu *cu, struct sgpu_tlb_entry *e,
+		       uint64_t keep_page)
+{
+	if (e->tag_read != SGPU_TLB_INVALID_TAG && e->tag_read != keep_page)
+		__l2_insert(&cu->l2, e->tag_read,
+			    e->tag_read + (uint64_t)e->addend,
+			    e->tag_write == e->tag_read);
 }
 
 void sgpu_cu_tlb_flush_all(struct sgpu_cu *cu)
 {
 	pthread_spin_lock(&cu->l2.lock);
-	sgpu_tlb_flush_all(&cu->state);
-	memset(cu->l2.line, 0, sizeof(cu->l2.line));
+	sgpu_tlb_flush_all(cu->l1);
+	if (cu->l1 != cu->state.tlb)
+		sgpu_tlb_flush_all(cu->state.tlb);
+	if (cu->l2.ways)
+		memset(cu->l2.line, 0,
+		       (size_t)cu->l2.sets * cu->l2.ways * sizeof(*cu->l2.line));
+	pthread_spin_unlock(&cu->l2.lock);
+}
+
+void sgpu_cu_tlb_flush_l1(struct sgpu_cu *cu)
+{
+	pthread_spin_lock(&cu->l2.lock);
+	sgpu_tlb_flush_all(cu->l1);
+	pthread_spin_unlock(&cu->l2.lock);
+}
+
+void sgpu_cu_tlb_flush_range(struct sgpu_cu *cu, uint64_t start, uint64_t end)
+{
+	start &= SGPU_PAGE_MASK;
+	pthread_spin_lock(&cu->l2.lock);
+	sgpu_tlb_flush_range(cu->l1, start, end);
+	if (cu->l2.ways)
+		__l2_flush_range(&cu->l2, start, end);
 	pthread_spin_unlock(&cu->l2.lock);
 }
 
@@ -174,14 +262,44 @@ void sgpu_cu_tlb_fill(struct sgpu_cu *cu, uint64_t va, uint64_t host,
 		      bool writable)
 {
 	uint64_t page = va & SGPU_PAGE_MASK;
-	struct sgpu_tlb_entry *e =
-		&cu->state.tlb[(page >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
 
 	pthread_spin_lock(&cu->l2.lock);
-	if (e->tag_read != SGPU_TLB_INVALID_TAG && e->tag_read != page)
-		__l2_insert(&cu->l2, e->tag_read, e->tag_read + (uint64_t)e->addend,
-			    e->tag_write == e->tag_read);
-	sgpu_tlb_fill(&cu->state, va, host, writable);
+	__l1_evict(cu, l1_line(cu->l1, page), page);
+	__l2_drop(&cu->l2, page);
+	sgpu_tlb_fill(cu->l1, va, host, writable);
+	pthread_spin_unlock(&cu->l2.lock);
+}
+
+/*
+ * Fills @n consecutive first-level lines from the page at @va0 (the page
+ * walker's fill-ahead): @lines[k] is the host page of page k with bit 0
+ * set when writable, or 0 to leave that line alone. The line of @demand
+ * (an index into @lines) is filled as sgpu_cu_tlb_fill() does; the others
+ * are speculative: the lines they replace are dropped rather than moved
+ * down, so that a stream does not flush the second level with dead lines
+ * (and pay a set search per page for it). A page may then sit in both
+ * levels; both copies have the same target (a target only changes with a
+ * shootdown, which clears both), the second one at most fewer
+ * permissions, which only sends a write to the walk. One lock round trip
+ * for the group. Owning unit, VM lock held for reading.
+ */
+void sgpu_cu_tlb_fill_group(struct sgpu_cu *cu, uint64_t va0,
+			    const uint64_t *lines, unsigned int n,
+			    unsigned int demand)
+{
+	pthread_spin_lock(&cu->l2.lock);
+	for (unsigned int k = 0; k < n; k++) {
+		uint64_t page = (va0 & SGPU_PAGE_MASK) + ((uint64_t)k << SGPU_PAGE_SHIFT);
+
+		if (!lines[k])
+			continue;
+		if (k == demand) {
+			__l1_evict(cu, l1_line(cu->l1, page), page);
+			__l2_drop(&cu->l2, page);
+		}
+		sgpu_tlb_fill(cu->l1, page, lines[k] & SGPU_PAGE_MASK,
+			      lines[k] & 1);
+	}
 	pthread_spin_unlock(&cu->l2.lock);
 }
 
@@ -197,24 +315,20 @@ uint64_t sgpu_cu_tlb_l2_lookup(struct sgpu_cu *cu, uint64_t va,
 	struct sgpu_tlb_l2_line *lines;
 	uint64_t host = 0;
 
+	if (!cu->l2.ways)
+		return 0;
 	pthread_spin_lock(&cu->l2.lock);
-	lines = cu->l2.line[l2_set(page)];
-	for (unsigned int w = 0; w < SGPU_TLB_L2_WAYS; w++) {
+	lines = l2_set_lines(&cu->l2, l2_set(&cu->l2, page));
+	for (unsigned int w = 0; w < cu->l2.ways; w++) {
 		struct sgpu_tlb_l2_line hit = lines[w];
-		struct sgpu_tlb_entry *e;
 
 		if (!(hit.tag & SGPU_L2_VALID) || (hit.tag & SGPU_PAGE_MASK) != page)
 			continue;
 		if (need_write && !(hit.tag & SGPU_L2_WRITE))
 			break;	/* the walk decides */
 		lines[w].tag = 0;
-		e = &cu->state.tlb[(page >> SGPU_PAGE_SHIFT) &
-				   (SGPU_TLB_L1_ENTRIES - 1)];
-		if (e->tag_read != SGPU_TLB_INVALID_TAG)
-			__l2_insert(&cu->l2, e->tag_read,
-				    e->tag_read + (uint64_t)e->addend,
-				    e->tag_write == e->tag_read);
-		sgpu_tlb_fill(&cu->state, va, hit.host, hit.tag & SGPU_L2_WRITE);
+		__l1_evict(cu, l1_line(cu->l1, page), page);
+		sgpu_tlb_fill(cu->l1, va, hit.host, hit.tag & SGPU_L2_WRITE);
 		host = hit.host | (va & ~SGPU_PAGE_MASK);
 		break;
 	}
@@ -222,117 +336,10 @@ uint64_t sgpu_cu_tlb_l2_lookup(struct sgpu_cu *cu, uint64_t va,
 	return host;
 }
 
-void sgpu_gpu_shootdown(struct sgpu *gpu, uint64_t start, uint64_t end)
+bool sgpu_cu_tlb_holds(struct sgpu_cu *cu, uint64_t va)
 {
-	start &= SGPU_PAGE_MASK;
-	for (unsigned int i = 0; i < gpu->num_cus; i++) {
-		struct sgpu_cu *cu = &gpu->cus[i];
+	const struct sgpu_tlb_entry *e = l1_line(cu->l1, va);
 
-		pthread_spin_lock(&cu->l2.lock);
-		sgpu_tlb_flush_range(&cu->state, start, end);
-		__l2_flush_range(&cu->l2, start, end);
-		pthread_spin_unlock(&cu->l2.lock);
-	}
-}
-
-/*
- * Translates one page for @access on the unit, servicing faults. Returns
- * the host address of @va, or unwinds the dispatch with a device fault.
- */
-static uint64_t cu_translate(struct sgpu_cu *cu, uint64_t va,
-			     enum sgpu_access access)
-{
-	struct sgpu_vm *vm = cu->vm;
-	bool need_write = access >= SGPU_ACCESS_WRITE;
-	int ret = 0;
-
-	for (int attempt = 0; attempt < 8; attempt++) {
-		uint64_t host = sgpu_vm_walk_fill(vm, cu, va, need_write);
-
-		if (host)
-			return host;
-		ret = sgpu_vm_fault(vm, va & SGPU_PAGE_MASK, access);
-		if (ret)
-			break;
-	}
-	sgpu_cu_device_fault(cu, va, access, ret ? ret : -EBUSY);
-}
-
-uint64_t sgpu_tlb_miss(struct sgpu_cu_state *state, uint64_t va,
-		       uint64_t access)
-{
-	struct sgpu_cu *cu = state->owner;
-	enum sgpu_access kind = SGPU_ACCESS_KIND(access);
-	uint64_t size = SGPU_ACCESS_SIZE(access);
-	uint64_t last = va + (size ? size - 1 : 0);
-	uint64_t host;
-
-	atomic_fetch_add_explicit(&cu->gpu->stats.tlb_l1_misses, 1,
-				  memory_order_relaxed);
-	if (last < va || last >= SGPU_VA_LIMIT)
-		sgpu_cu_device_fault(cu, va, kind, -EFAULT);
-
-	host = cu_translate(cu, va, kind);
-	if ((last & SGPU_PAGE_MASK) != (va & SGPU_PAGE_MASK)) {
-		/*
-		 * A misaligned access that crosses into the next page: both
-		 * pages must be mapped and contiguous on the host side.
-		 */
-		uint64_t host_last = cu_translate(cu, last, kind);
-
-		if (host_last - host != last - va)
-			sgpu_cu_device_fault(cu, va, kind, -EFAULT);
-	}
-	return host;
-}
-
-/* Host address of [va, va + len) within one page, translating if global. */
-static uint8_t *copy_span(struct sgpu_cu *cu, uint64_t va, bool global,
-			  enum sgpu_access access)
-{
-	if (!global)
-		return (uint8_t *)(uintptr_t)va;
-	return (uint8_t *)(uintptr_t)cu_translate(cu, va, access);
-}
-
-static uint64_t bytes_to_page_end(uint64_t va)
-{
-	return SGPU_PAGE_SIZE - (va & ~SGPU_PAGE_MASK);
-}
-
-void sgpu_mem_copy(struct sgpu_cu_state *state, uint64_t dst, uint64_t src,
-		   uint64_t len, uint32_t global_mask)
-{
-	struct sgpu_cu *cu = state->owner;
-	bool dst_global = global_mask & SGPU_COPY_DST_GLOBAL;
-	bool src_global = global_mask & SGPU_COPY_SRC_GLOBAL;
-
-	while (len) {
-		uint64_t n = len;
-
-		if (dst_global && bytes_to_page_end(dst) < n)
-			n = bytes_to_page_end(dst);
-		if (src_global && bytes_to_page_end(src) < n)
-			n = bytes_to_page_end(src);
-		memmove(copy_span(cu, dst, dst_global, SGPU_ACCESS_WRITE),
-			copy_span(cu, src, src_global, SGPU_ACCESS_READ), n);
-		dst += n;
-		src += n;
-		len -= n;
-	}
-}
-
-void sgpu_mem_set(struct sgpu_cu_state *state, uint64_t dst, uint32_t byte,
-		  uint64_t len)
-{
-	struct sgpu_cu *cu = state->owner;
-
-	while (len) {
-		uint64_t n = bytes_to_page_end(dst) < len ? bytes_to_page_end(dst)
-							  : len;
-
-		memset(copy_span(cu, dst, true, SGPU_ACCESS_WRITE), (int)byte, n);
-		dst += n;
-		len -= n;
-	}
+	return __atomic_load_n(&e->tag_read, __ATOMIC_ACQUIRE) ==
+	       (va & SGPU_PAGE_MASK);
 }

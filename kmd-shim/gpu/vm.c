@@ -7,44 +7,55 @@
  * A VM is a device page table plus an interval notifier. A VM created with
  * KMD_VM_MIRROR_PROCESS mirrors the whole process: its notifier covers the
  * user address space and its page table is filled on demand by device
- * faults, each serviced through the HMM core with Linux's driver loop:
+ * faults, serviced in batches (fault.c, fault_service.c), each window
+ * through the HMM core with Linux's driver loop (sgpu_vm_fault_range()):
  *
- *	mm_watch_range()		CPU changes of the window are observed
  *	seq = mmu_interval_read_begin()
- *	hmm_range_fault()		fault the page in, snapshot the window
+ *	hmm_range_fault()		fault the requested pages, snapshot
+ *					the others
  *	take vm->lock for writing
  *	mmu_interval_read_retry(seq)?	an invalidation intervened: retry
  *	commit the PTEs, unlock
  *
- * Retries are bounded by HMM_RANGE_DEFAULT_TIMEOUT (1 s), after which the
- * fault fails with -EBUSY.
+ * Retries end at the batch's deadline (HMM_RANGE_DEFAULT_TIMEOUT, 1 s)
+ * with -EBUSY. A VM without the flag holds only explicit mappings
+ * (sgpu_vm_map_page()); its faults are cancelled.
  *
- * The faulting page is requested with the access that missed (REQ_FAULT,
- * plus REQ_WRITE for writes and atomics); the other pages of its
- * SGPU_FAULT_WINDOW_PAGES-aligned window are only snapshotted, and those the
- * CPU already maps are committed read-only, which saves the next faults of
- * a streaming read.
+ * The page walker (sgpu_vm_walk_fill()) resolves a first-level miss:
+ * second level, else the page table. A walk that finds its entry also
+ * fills the first-level lines of the other valid pages of the same 64 KiB
+ * group ("fill-ahead"), the software form of the fragment / big-page TLB
+ * entries of GPU MMUs: one walk per 16 pages for a stream. A leaf entry's
+ * target is a system IOVA (here the CPU virtual address) or, with
+ * SGPU_PTE_VRAM, an offset into the device memory aperture.
+ *
+ * Invalidation (the notifier's callback, sgpu_vm_invalidate(),
+ * sgpu_vm_map_page()): under vm->lock held for writing, set the sequence,
+ * clear the PTEs and shoot down every unit's lines of the range; then,
+ * with the lock dropped, wait until every unit running a dispatch of the
+ * VM has passed a quiescent point (shootdown.c). When the callback
+ * returns, no compute unit uses a translation of the range: the start
+ * moment already gives what the free_pages moment requires.
  *
  * DOC: Locking
  *
- * vm->lock (rwlock) protects vm->pt and orders commits against
- * invalidations: the invalidate callback takes it for writing, calls
- * mmu_interval_set_seq(), clears the PTEs and shoots down every unit's TLB
- * lines of the range before returning. Page walks take it for reading.
- * gpu->vm_lock protects the list of VMs. Neither is held while calling into
- * the HMM core.
+ * vm->lock (rwlock) protects vm->pt and orders commits and TLB fills
+ * against invalidations: the invalidate callback takes it for writing,
+ * calls mmu_interval_set_seq(), clears the PTEs and the TLB lines; page
+ * walks and their fills take it for reading. gpu->vm_lock protects the
+ * list of VMs. Neither is held while calling into the HMM core, nor during
+ * the quiescent-point wait.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
+#include <string.h>
 
 #include "gpu/sgpu.h"
 
-/* User address space that a mirroring VM covers: [page 1, 2^47). */
-#define SGPU_MIRROR_START SGPU_PAGE_SIZE
-#define SGPU_MIRROR_END (1ull << 47)
+/* Pages a walk fills at once: a 64 KiB group. */
+#define SGPU_FILL_AHEAD_PAGES 16
 
 static struct sgpu_vm *to_vm(struct mmu_interval_notifier *mni)
 {
@@ -52,12 +63,31 @@ static struct sgpu_vm *to_vm(struct mmu_interval_notifier *mni)
 				  __builtin_offsetof(struct sgpu_vm, notifier));
 }
 
+/* Clears [start, end) and its TLB lines; caller holds vm->lock for writing. */
+static uint64_t __sgpu_vm_unmap(struct sgpu_vm *vm, uint64_t start,
+				uint64_t end)
+{
+	uint64_t cleared = sgpu_pt_unmap_range(&vm->pt, start, end);
+
+	sgpu_gpu_shootdown(vm->gpu, start, end);
+	return cleared;
+}
+
+static void sgpu_vm_count_shootdown(struct sgpu *gpu, uint64_t start_ns)
+{
+	uint64_t ns = sgpu_now_ns() - start_ns;
+
+	sgpu_stat_add(gpu, shootdowns, 1);
+	sgpu_stat_add(gpu, shootdown_ns, ns);
+	sgpu_stat_max(&gpu->stats.shootdown_ns_max, ns);
+}
+
 static bool sgpu_vm_invalidate_cb(struct mmu_interval_notifier *mni,
 				  const struct mmu_notifier_range *range,
 				  unsigned long cur_seq)
 {
 	struct sgpu_vm *vm = to_vm(mni);
-	uint64_t cleared;
+	uint64_t start = sgpu_now_ns(), cleared;
 
 	/* Our own migrations (none yet) would be skipped here by owner. */
 	if (range->event == MMU_NOTIFY_MIGRATE && range->owner == vm->gpu)
@@ -69,14 +99,13 @@ static bool sgpu_vm_invalidate_cb(struct mmu_interval_notifier *mni,
 		return false;
 
 	mmu_interval_set_seq(mni, cur_seq);
-	cleared = sgpu_pt_unmap_range(&vm->pt, range->start, range->end);
-	sgpu_gpu_shootdown(vm->gpu, range->start, range->end);
+	cleared = __sgpu_vm_unmap(vm, range->start, range->end);
 	pthread_rwlock_unlock(&vm->lock);
+	sgpu_quiesce_wait(vm->gpu, vm);
 
-	atomic_fetch_add_explicit(&vm->gpu->stats.invalidations, 1,
-				  memory_order_relaxed);
-	atomic_fetch_add_explicit(&vm->gpu->stats.invalidated_ptes, cleared,
-				  memory_order_relaxed);
+	sgpu_stat_add(vm->gpu, invalidations, 1);
+	sgpu_stat_add(vm->gpu, invalidated_ptes, cleared);
+	sgpu_vm_count_shootdown(vm->gpu, start);
 	return true;
 }
 
@@ -84,9 +113,10 @@ static void sgpu_vm_free_pages_cb(struct mmu_interval_notifier *mni,
 				  const struct mmu_notifier_range *range)
 {
 	/*
-	 * The lines were shot down at the start moment already and no new
-	 * translation of the range can be committed while the invalidation is
-	 * open (the sequence is odd), so there is nothing left to flush.
+	 * The lines were shot down at the start moment, every unit has passed
+	 * a quiescent point since, and no new translation of the range can be
+	 * committed while the invalidation is open (the sequence is odd): the
+	 * pages may be freed, and VRAM pages reused, right away.
 	 */
 	(void)mni;
 	(void)range;
@@ -189,14 +219,29 @@ struct sgpu_vm *sgpu_vm_lookup(struct sgpu *gpu, uint32_t id)
 	return vm;
 }
 
+uint64_t sgpu_vm_pte_host(const struct sgpu_vm *vm, uint64_t pte)
+{
+	uint64_t target = sgpu_pte_target(pte);
+	const struct sgpu *gpu = vm->gpu;
+
+	if (!(pte & SGPU_PTE_VALID))
+		return 0;
+	if (!sgpu_pte_is_vram(pte))
+		return target;
+	/* A VRAM page: through the device memory aperture, if there is one. */
+	if (!gpu->vram_base || target >= gpu->vram_size)
+		return 0;
+	return (uint64_t)(uintptr_t)gpu->vram_base + target;
+}
+
 /*
  * sgpu_vm_walk_fill() - the miss path below the first-level TLB: look @va
  * up in @cu's second level, else walk the page table and, when the entry
- * grants @need_write, fill @cu's first level, all under vm->lock held for
- * reading. Filling under the same lock that the invalidate callback holds
- * for writing is what guarantees that no line is filled from an entry an
- * invalidation has already cleared (the walk and the fill cannot straddle
- * the callback's clear-and-shootdown).
+ * grants @need_write, fill @cu's first level (and fill ahead), all under
+ * vm->lock held for reading. Filling under the same lock that the
+ * invalidate callback holds for writing is what guarantees that no line is
+ * filled from an entry an invalidation has already cleared (the walk and
+ * the fill cannot straddle the callback's clear-and-shootdown).
  *
  * Return: the host address of @va, or 0 when the entry is missing or lacks
  * the permission (the caller raises a device fault).
@@ -204,36 +249,52 @@ struct sgpu_vm *sgpu_vm_lookup(struct sgpu *gpu, uint32_t id)
 uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu *cu,
 			   uint64_t va, bool need_write)
 {
-	struct sgpu_stats *stats = &vm->gpu->stats;
-	uint64_t pte, host;
+	uint64_t group[SGPU_FILL_AHEAD_PAGES], lines[SGPU_FILL_AHEAD_PAGES];
+	unsigned int idx = (va >> SGPU_PAGE_SHIFT) & (SGPU_FILL_AHEAD_PAGES - 1);
+	uint64_t pte, host = 0;
 
 	pthread_rwlock_rdlock(&vm->lock);
 	host = sgpu_cu_tlb_l2_lookup(cu, va, need_write);
 	if (host) {
 		pthread_rwlock_unlock(&vm->lock);
-		atomic_fetch_add_explicit(&stats->tlb_l2_hits, 1,
-					  memory_order_relaxed);
+		sgpu_count(&cu->cnt.l2_hits, 1);
 		return host;
 	}
-	pte = sgpu_pt_lookup(&vm->pt, va);
-	if ((pte & SGPU_PTE_VALID) && (!need_write || (pte & SGPU_PTE_WRITE))) {
-		sgpu_cu_tlb_fill(cu, va, pte & SGPU_PTE_ADDR_MASK,
-				 pte & SGPU_PTE_WRITE);
-		host = (pte & SGPU_PTE_ADDR_MASK) | (va & ~SGPU_PAGE_MASK);
+	sgpu_pt_lookup_group(&vm->pt, va, SGPU_FILL_AHEAD_PAGES, group);
+	pte = group[idx];
+	if ((pte & SGPU_PTE_VALID) && (!need_write || (pte & SGPU_PTE_WRITE)))
+		host = sgpu_vm_pte_host(vm, pte);
+	if (host) {
+		unsigned int ahead = 0;
+
+		for (unsigned int k = 0; k < SGPU_FILL_AHEAD_PAGES; k++) {
+			uint64_t h = sgpu_vm_pte_host(vm, group[k]);
+
+			lines[k] = h ? h | !!(group[k] & SGPU_PTE_WRITE) : 0;
+			ahead += k != idx && h;
+		}
+		sgpu_cu_tlb_fill_group(cu, va & ~(SGPU_FAULT_WINDOW - 1), lines,
+				       SGPU_FILL_AHEAD_PAGES, idx);
+		sgpu_count(&cu->cnt.fill_ahead, ahead);
+		host |= va & ~SGPU_PAGE_MASK;
 	}
 	pthread_rwlock_unlock(&vm->lock);
-	atomic_fetch_add_explicit(&stats->tlb_l2_misses, 1,
-				  memory_order_relaxed);
-	atomic_fetch_add_explicit(&stats->walks, 1, memory_order_relaxed);
+	sgpu_count(&cu->cnt.l2_misses, 1);
+	sgpu_count(&cu->cnt.walks, 1);
 	return host;
 }
 
-static uint64_t now_ms(void)
+/*
+ * A 4 KiB mapping at @va is about to replace a 2 MiB entry around it
+ * (sgpu_pt_map() drops it): the TLB lines of the rest of the block go too.
+ * Caller holds vm->lock for writing.
+ */
+static void __sgpu_vm_split_huge(struct sgpu_vm *vm, uint64_t va)
 {
-	struct timespec ts;
+	uint64_t block = va & ~(SGPU_HUGE_SIZE - 1);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (sgpu_pt_lookup(&vm->pt, va) & SGPU_PTE_HUGE)
+		sgpu_gpu_shootdown(vm->gpu, block, block + SGPU_HUGE_SIZE);
 }
 
 /*
@@ -257,6 +318,8 @@ static unsigned int __sgpu_vm_commit(struct sgpu_vm *vm,
 
 		if (!(e & HMM_PFN_VALID) || (e & HMM_PFN_ERROR))
 			continue;
+		if ((i == 0 || !(va & (SGPU_HUGE_SIZE - 1))))
+			__sgpu_vm_split_huge(vm, va);
 		if (e & HMM_PFN_WRITE)
 			flags |= SGPU_PTE_WRITE | SGPU_PTE_ATOMIC;
 
@@ -286,53 +349,29 @@ static unsigned int __sgpu_vm_commit(struct sgpu_vm *vm,
 	return committed;
 }
 
-int sgpu_vm_fault(struct sgpu_vm *vm, uint64_t va, enum sgpu_access access)
+int sgpu_vm_fault_range(struct sgpu_vm *vm, uint64_t start, uint64_t end,
+			const uint64_t *reqs, uint64_t *pfns,
+			uint64_t deadline_ns, unsigned int *committed)
 {
-	uint64_t pfns[SGPU_FAULT_WINDOW_PAGES];
-	uint64_t window = SGPU_FAULT_WINDOW_PAGES * SGPU_PAGE_SIZE;
 	struct hmm_range range = {
 		.notifier = &vm->notifier,
-		.start = va & ~(window - 1),
+		.start = start,
+		.end = end,
 		.hmm_pfns = pfns,
 		.default_flags = 0,
 		.pfn_flags_mask = ~0ull,
 		.dev_private_owner = vm->gpu,
 	};
-	uint64_t timeout = now_ms() + HMM_RANGE_DEFAULT_TIMEOUT;
-	uint64_t request = HMM_PFN_REQ_FAULT;
-	unsigned int idx;
+	size_t npages = (end - start) >> HMM_PAGE_SHIFT;
 	int ret;
 
-	if (!vm->mm)
-		return -EFAULT;	/* nothing but explicit mappings */
-	if (!svm_mm_alive(vm->mm))
+	*committed = 0;
+	if (!vm->mm || start >= end)
 		return -EFAULT;
-
-	if (range.start < SGPU_MIRROR_START)
-		range.start = SGPU_MIRROR_START;
-	range.end = (va & ~(window - 1)) + window;
-	if (va < SGPU_MIRROR_START || range.end > SGPU_MIRROR_END)
-		return -EFAULT;
-	idx = (va - range.start) >> HMM_PAGE_SHIFT;
-	if (access >= SGPU_ACCESS_WRITE)
-		request |= HMM_PFN_REQ_WRITE;
-	else if (access == SGPU_ACCESS_PREFETCH)
-		request = 0;
-
-	atomic_fetch_add_explicit(&vm->gpu->stats.faults, 1,
-				  memory_order_relaxed);
-	/* Failure only means CPU changes here go unobserved (docs). */
-	(void)mm_watch_range(vm->mm, range.start, range.end);
-
 	for (;;) {
-		unsigned int committed;
-
-		if (now_ms() > timeout)
+		if (sgpu_now_ns() > deadline_ns)
 			return -EBUSY;
-		for (unsigned long i = 0; i < SGPU_FAULT_WINDOW_PAGES; i++)
-			pfns[i] = 0;
-		pfns[idx] = request;
-
+		memcpy(pfns, reqs, npages * sizeof(*pfns));
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
 		ret = hmm_range_fault(&range);
 		if (ret == -EBUSY)
@@ -345,26 +384,47 @@ int sgpu_vm_fault(struct sgpu_vm *vm, uint64_t va, enum sgpu_access access)
 			pthread_rwlock_unlock(&vm->lock);
 			goto retry;
 		}
-		committed = __sgpu_vm_commit(vm, &range);
+		*committed = __sgpu_vm_commit(vm, &range);
 		pthread_rwlock_unlock(&vm->lock);
-		atomic_fetch_add_explicit(&vm->gpu->stats.fault_pages, committed,
-					  memory_order_relaxed);
 		return 0;
 retry:
-		atomic_fetch_add_explicit(&vm->gpu->stats.fault_retries, 1,
-					  memory_order_relaxed);
+		sgpu_stat_add(vm->gpu, fault_retries, 1);
 	}
 }
 
 void sgpu_vm_invalidate(struct sgpu_vm *vm, uint64_t start, uint64_t end)
 {
+	uint64_t t0 = sgpu_now_ns(), cleared;
+
 	if (vm->mm) {
 		/* Through the mm, so that concurrent faults see the sequence. */
 		mm_invalidate_range(vm->mm, start, end, MMU_NOTIFY_CLEAR, NULL);
 		return;
 	}
 	pthread_rwlock_wrlock(&vm->lock);
-	sgpu_pt_unmap_range(&vm->pt, start, end);
-	sgpu_gpu_shootdown(vm->gpu, start, end);
+	cleared = __sgpu_vm_unmap(vm, start, end);
 	pthread_rwlock_unlock(&vm->lock);
+	sgpu_quiesce_wait(vm->gpu, vm);
+	sgpu_stat_add(vm->gpu, invalidations, 1);
+	sgpu_stat_add(vm->gpu, invalidated_ptes, cleared);
+	sgpu_vm_count_shootdown(vm->gpu, t0);
+}
+
+int sgpu_vm_map_page(struct sgpu_vm *vm, uint64_t va, uint64_t target,
+		     uint64_t flags)
+{
+	uint64_t t0 = sgpu_now_ns();
+	int ret;
+
+	pthread_rwlock_wrlock(&vm->lock);
+	__sgpu_vm_split_huge(vm, va);
+	ret = sgpu_pt_map(&vm->pt, va, target, flags | SGPU_PTE_VALID);
+	if (!ret)
+		sgpu_gpu_shootdown(vm->gpu, va, va + SGPU_PAGE_SIZE);
+	pthread_rwlock_unlock(&vm->lock);
+	if (ret)
+		return ret;
+	sgpu_quiesce_wait(vm->gpu, vm);
+	sgpu_vm_count_shootdown(vm->gpu, t0);
+	return 0;
 }

@@ -1,79 +1,91 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hmm.c - hmm_range_fault(): snapshot the CPU page tables of a range and
- * fault in what the caller asks for.
+ * hmm.c - hmm_range_fault(): report what the CPU maps in a range and fault
+ * in what the caller asks for.
  *
  * DOC: Overview
  *
- * Linux's hmm_range_fault() walks the page tables under mmap_lock and calls
- * handle_mm_fault() for entries whose request the CPU mapping does not
- * satisfy. From userspace we see the page tables through
- * /proc/self/pagemap and fault with madvise(MADV_POPULATE_READ/WRITE),
- * which reaches the same handle_mm_fault() through get_user_pages():
+ * Linux's hmm_range_fault() walks the page tables and calls
+ * handle_mm_fault() for the entries whose request the CPU mapping does not
+ * satisfy. From userspace the page tables are read through the pagemap
+ * (hmm_pagemap.c), the VMAs through PROCMAP_QUERY (hmm_vma.c), and pages
+ * are faulted with madvise(MADV_POPULATE_READ/WRITE), which reaches the
+ * same handle_mm_fault() through get_user_pages(). One call:
  *
- * 1. The request of entry i is req = (hmm_pfns[i] & pfn_flags_mask) |
- *    default_flags. If neither default_flags nor pfn_flags_mask contains
- *    HMM_PFN_REQ_FAULT the call is a pure snapshot and never faults.
- * 2. One pread() of the pagemap entries of the whole range gives presence
- *    (bit 63) and, for root, the page frame number (bits 0-54).
- * 3. Entries are grouped into maximal runs of the same need, in address
- *    order (Linux fails at the first bad address, so do we):
- *    - REQ_FAULT|REQ_WRITE: pagemap cannot show write permission, so every
- *      such run gets one MADV_POPULATE_WRITE. It breaks COW and replaces
- *      the zero page; on an already writable page it only walks. Success
- *      means the CPU maps the run writable: VALID|WRITE.
- *    - REQ_FAULT on absent pages: one MADV_POPULATE_READ: VALID.
- *    - otherwise a snapshot: present -> VALID (WRITE unknown, so left
- *      clear: a device that needs to write asks with REQ_WRITE), absent in
- *      a VMA -> 0, outside every VMA -> HMM_PFN_ERROR.
- *    Runs that faulted are re-read from the pagemap to report the new
- *    frames. Before every fault the notifier sequence is checked, and a
- *    collision returns -EBUSY (Linux checks before every walk pass).
- * 4. Each entry is stored as (old & HMM_PFN_INOUT_FLAGS) | new, so
- *    HMM_PFN_DMA_MAPPED survives.
+ * 1. Check the notifier sequence (-EBUSY on a collision, as Linux checks
+ *    before every walk pass), read the pagemap entries of the whole range
+ *    with one pread(), and mark huge and zero pages (PAGEMAP_SCAN, only
+ *    where it can matter).
+ * 2. Walk the range VMA by VMA (one PROCMAP_QUERY each) and give every
+ *    entry its CPU state:
+ *	no VMA					ERROR
+ *	VMA without VM_READ (PROT_NONE)		ERROR, even if pages are present
+ *	absent, swapped, or a device-private
+ *	  page of another owner			0
+ *	device-private page of
+ *	  range->dev_private_owner		VALID|DEVICE_PRIVATE[|WRITE],
+ *						frame of the device page
+ *	present					VALID[|WRITE], order, frame
+ *    WRITE for a present page follows the PTE as closely as userspace can
+ *    see it: the VMA is writable, the page is not the zero page nor
+ *    write-protected by userfaultfd, and either the VMA is shared or the
+ *    page is an anonymous page mapped by this process only (pagemap bit
+ *    56: not shared with a fork child, which is what COW write-protects).
+ *    The order is 9 for a PMD-mapped THP and the hugetlb page order in a
+ *    hugetlb VMA, 0 otherwise.
+ * 3. The request of entry i is (hmm_pfns[i] & pfn_flags_mask) |
+ *    default_flags (seed 004); without HMM_PFN_REQ_FAULT in either the
+ *    call is a pure snapshot. Linux's hmm_pte_need_fault(): a request for
+ *    a hole or an unreadable VMA is -EFAULT; a write request in a VMA
+ *    without VM_WRITE is -EPERM; an absent page, or a write request on a
+ *    page the CPU does not map writable, is faulted; a device-private page
+ *    of the caller never is. Maximal runs of entries with the same need,
+ *    within one VMA, get one MADV_POPULATE_READ/WRITE each, in address
+ *    order (the first error ends the call, as in Linux), and are then read
+ *    again from the pagemap for their new frames.
+ * 4. If anything was faulted the sequence is checked once more: Linux's
+ *    walk re-runs after a fault, and that pass starts with the check.
+ * 5. The results go to hmm_pfns only when the call succeeds (checked by
+ *    hmm_check_results() in SVMCL_DEBUG_CHECKS builds), each stored
+ *    as (old & HMM_PFN_INOUT_FLAGS) | new so that HMM_PFN_DMA_MAPPED
+ *    survives. On an error the array still holds the requests, so a retry
+ *    after -EBUSY asks exactly what the first attempt asked.
  *
- * When every requested page is already present and no write is asked for,
- * the whole call is one pread(); holes are located only for absent,
- * unrequested entries (one msync() to show there are none, PAGEMAP_SCAN to
- * find them otherwise).
+ * Populated memory with no write request is thus one pread(), one
+ * PROCMAP_QUERY per VMA, and a PAGEMAP_SCAN only for 2 MiB blocks that may
+ * be a THP (docs/hmm.md has the measured cost).
  *
- * Error mapping (measured on Linux 6.x):
- *	MADV_POPULATE_* on an address without VMA      ENOMEM -> -EFAULT
- *	MADV_POPULATE_READ, no VM_READ / PFNMAP / IO   EINVAL -> -EFAULT
- *	MADV_POPULATE_WRITE without VM_WRITE           EINVAL -> -EPERM
+ * Error mapping of MADV_POPULATE_* (measured on Linux 6.x):
+ *	no VMA (concurrent munmap)		ENOMEM -> -EFAULT
+ *	VM_IO / VM_PFNMAP / no VM_READ		EINVAL -> -EFAULT
+ *	write without VM_WRITE			EINVAL -> -EPERM
  *	  (told apart from the previous one by a POPULATE_READ of the run)
- *	SIGBUS/SIGSEGV-class fault, poison            EFAULT/EHWPOISON -> -EFAULT
+ *	SIGBUS / SIGSEGV-class, poison		EFAULT, EHWPOISON -> -EFAULT
  *
- * Known differences from Linux, all due to what userspace can observe:
- * - A *present* page of a PROT_NONE mapping looks present in the pagemap;
- *   it is reported VALID instead of 0 (snapshot) or -EFAULT (fault).
- * - The map order is always 0 (pagemap does not expose the PMD mapping).
- * - The "pfn" is the CPU frame number only for root; otherwise the
- *   virtual page number (see hmm_pfn_to_host()).
- * - dev_private_owner is ignored: there are no device-private pages yet.
+ * What userspace cannot see, and what is done about it, is in docs/hmm.md:
+ * a PTE made read-only or PROT_NONE behind the VMA's back (soft-dirty,
+ * NUMA hinting, KSM), clean shared file pages awaiting write-notify, and
+ * VM_IO/VM_PFNMAP mappings in a snapshot.
  *
  * DOC: Locking
  *
- * No locks of its own. The pagemap file descriptor is opened once and
- * published with a compare-and-swap; a fork child closes its inherited copy
- * (it describes the parent's address space) and opens its own on first
- * use. The caller does not hold the notifier's mm lock (there is no mmap
- * lock to hold in userspace); concurrent CPU changes are caught by the
- * notifier sequence, as in Linux.
+ * No locks of its own (see hmm_pagemap.c and hmm_vma.c for their fds).
+ * The caller does not hold an mmap lock (there is none to hold in
+ * userspace); a CPU change that races with the walk is caught by the
+ * notifier sequence, as in Linux, and the caller commits only after
+ * mmu_interval_read_retry() under its own update lock.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "hmm/hmm.h"
+#include "hmm/hmm_internal.h"
+#include "hmm/migrate.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
@@ -82,112 +94,54 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-/* /proc/self/pagemap entry (Documentation/admin-guide/mm/pagemap.rst). */
-#define PM_PRESENT (1ull << 63)
-#define PM_PFN_MASK ((1ull << 55) - 1)
-
-/*
- * PAGEMAP_SCAN (Linux 6.7, include/uapi/linux/fs.h). Debian's headers
- * predate it; private names keep us clear of newer headers.
- */
-struct hmm_page_region {
-	uint64_t start;
-	uint64_t end;
-	uint64_t categories;
-};
-
-struct hmm_pm_scan_arg {
-	uint64_t size;
-	uint64_t flags;
-	uint64_t start;
-	uint64_t end;
-	uint64_t walk_end;
-	uint64_t vec;
-	uint64_t vec_len;
-	uint64_t max_pages;
-	uint64_t category_inverted;
-	uint64_t category_mask;
-	uint64_t category_anyof_mask;
-	uint64_t return_mask;
-};
-
-#define HMM_PAGEMAP_SCAN _IOWR('f', 16, struct hmm_pm_scan_arg)
-#define HMM_PAGE_IS_PRESENT (1ull << 3)
+#if !defined(SVMCL_DEBUG_CHECKS)
+#define SVMCL_DEBUG_CHECKS 0
+#endif
 
 /* Highest user address + 1 on any 5-level paging configuration. */
 #define HMM_USER_VA_END (1ul << 57)
 
-/* Pagemap entries read into a stack buffer before falling back to malloc. */
+/* Pagemap entries read into a stack buffer (one 2 MiB window). */
 #define HMM_PM_STACK 512
 
-#define HMM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* What the CPU maps at one entry. */
+enum hmm_cpu_state {
+	HMM_CPU_HOLE,		/* no VMA */
+	HMM_CPU_NOACCESS,	/* VMA without VM_READ */
+	HMM_CPU_NONE,		/* nothing mapped (absent, swapped, foreign) */
+	HMM_CPU_PRESENT,
+	HMM_CPU_DEVICE,		/* device-private page of the caller */
+};
 
-/* ---------------------------------------------------------------------- */
-/* The pagemap file */
-
-static atomic_int hmm_pagemap_fd = -1;
-static pthread_once_t hmm_atfork_once = PTHREAD_ONCE_INIT;
-
-static void hmm_atfork_child(void)
-{
-	int fd = atomic_exchange(&hmm_pagemap_fd, -1);
-
-	if (fd >= 0)
-		close(fd);
-}
-
-static void hmm_atfork_register(void)
-{
-	pthread_atfork(NULL, NULL, hmm_atfork_child);
-}
-
-/* Return: the pagemap fd, or -1 if it cannot be opened (then retried). */
-static int hmm_pagemap(void)
-{
-	int fd = atomic_load_explicit(&hmm_pagemap_fd, memory_order_acquire);
-	int expected = -1;
-
-	if (fd >= 0)
-		return fd;
-	pthread_once(&hmm_atfork_once, hmm_atfork_register);
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (!atomic_compare_exchange_strong(&hmm_pagemap_fd, &expected, fd)) {
-		close(fd);
-		fd = expected;
-	}
-	return fd;
-}
+enum hmm_need {
+	HMM_NEED_NONE,
+	HMM_NEED_READ,
+	HMM_NEED_WRITE,
+	HMM_NEED_EFAULT,	/* fault requested where nothing can be mapped */
+};
 
 /*
- * hmm_pagemap_read() - pagemap entries of @npages pages from @addr. What
- * cannot be read (no pagemap, beyond the address space) reads as 0, "not
- * present", which only makes us fault or look for holes.
+ * struct hmm_walk - one hmm_range_fault() call.
+ * @pm: pagemap entries on the way in; entry i becomes the result of entry i
+ *	once it is decided, and the array is copied to hmm_pfns at the end.
+ * @vma: the segment (VMA or hole) looked up last.
+ * @faulted: a fault ran, so the sequence must be checked again at the end.
  */
-static void hmm_pagemap_read(uint64_t *pm, unsigned long addr,
-			     unsigned long npages)
-{
-	size_t want = npages * sizeof(*pm), got = 0;
-	off_t off = (off_t)(addr >> HMM_PAGE_SHIFT) * (off_t)sizeof(*pm);
-	int fd = hmm_pagemap();
-
-	while (fd >= 0 && got < want) {
-		ssize_t n = pread(fd, (char *)pm + got, want - got,
-				  off + (off_t)got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got < want)
-		memset((char *)pm + got, 0, want - got);
-}
+struct hmm_walk {
+	struct hmm_range *range;
+	struct mm_struct *mm;
+	uint64_t *pm;
+	struct hmm_vma vma;
+	bool faulted;
+};
 
 /* ---------------------------------------------------------------------- */
 /* Entries */
+
+static unsigned long hmm_addr(const struct hmm_range *range, unsigned long i)
+{
+	return range->start + (i << HMM_PAGE_SHIFT);
+}
 
 static uint64_t hmm_request(const struct hmm_range *range, unsigned long i)
 {
@@ -195,40 +149,113 @@ static uint64_t hmm_request(const struct hmm_range *range, unsigned long i)
 	       range->default_flags;
 }
 
-/* The frame reported for a page: the CPU's when visible, else the VPN. */
+/*
+ * The frame reported for a present page: the zero page's, the CPU's when
+ * visible, else the virtual page number (hmm.h: the device reaches pages
+ * through their CPU address, the frame is informational).
+ */
 static uint64_t hmm_frame(unsigned long addr, uint64_t pme)
 {
-	uint64_t pfn = (pme & PM_PRESENT) ? (pme & PM_PFN_MASK) : 0;
+	uint64_t pfn = 0;
 
+	if (pme & HMM_PM_ZERO)
+		return hmm_pagemap_info()->zero_pfn;
+	if (pme & HMM_PM_PRESENT)
+		pfn = pme & HMM_PM_PFN_MASK;
 	if (!pfn)
 		pfn = addr >> HMM_PAGE_SHIFT;
 	return pfn & ~HMM_PFN_FLAGS;
 }
 
-static void hmm_store(uint64_t *entry, uint64_t val)
+/* Would the CPU's PTE for this present page allow a write? (DOC above) */
+static bool hmm_pte_writable(const struct hmm_vma *vma, uint64_t pme)
 {
-	*entry = (*entry & HMM_PFN_INOUT_FLAGS) | val;
+	if (!(vma->flags & HMM_VMA_WRITE))
+		return false;
+	if (pme & (HMM_PM_ZERO | HMM_PM_UFFD_WP))
+		return false;
+	if (vma->flags & HMM_VMA_SHARED)
+		return true;
+	return (pme & HMM_PM_EXCLUSIVE) && !(pme & HMM_PM_FILE);
 }
 
-static unsigned long hmm_addr(const struct hmm_range *range, unsigned long i)
+static uint64_t hmm_present_entry(const struct hmm_vma *vma,
+				  unsigned long addr, uint64_t pme)
 {
-	return range->start + (i << HMM_PAGE_SHIFT);
+	uint64_t entry = HMM_PFN_VALID | hmm_frame(addr, pme);
+	unsigned int order = 0;
+
+	if (vma->page_shift > HMM_PAGE_SHIFT)
+		order = vma->page_shift - HMM_PAGE_SHIFT;
+	else if (pme & HMM_PM_HUGE)
+		order = HMM_PMD_ORDER;
+	entry |= (uint64_t)order << HMM_PFN_ORDER_SHIFT;
+	if (hmm_pte_writable(vma, pme))
+		entry |= HMM_PFN_WRITE;
+	return entry;
 }
 
-enum hmm_need {
-	HMM_NEED_NONE,
-	HMM_NEED_READ,
-	HMM_NEED_WRITE,
-};
+/*
+ * hmm_classify() - the CPU state of entry @i, whose address lies in
+ * w->vma, and in *@out what a snapshot reports for it.
+ */
+static enum hmm_cpu_state hmm_classify(const struct hmm_walk *w,
+				       unsigned long i, uint64_t *out)
+{
+	const struct hmm_range *range = w->range;
+	unsigned long addr = hmm_addr(range, i);
+	uint64_t pme = w->pm[i];
+	struct hmm_devmem_page dp;
 
-/* Linux's hmm_pte_need_fault(), with write permission always unknown. */
-static enum hmm_need hmm_pte_need_fault(uint64_t req, uint64_t pme)
+	if (w->vma.flags & HMM_VMA_HOLE) {
+		*out = HMM_PFN_ERROR;
+		return HMM_CPU_HOLE;
+	}
+	if (!(w->vma.flags & HMM_VMA_READ)) {
+		*out = HMM_PFN_ERROR;
+		return HMM_CPU_NOACCESS;
+	}
+	if (pme & HMM_PM_PRESENT) {
+		*out = hmm_present_entry(&w->vma, addr, pme);
+		return HMM_CPU_PRESENT;
+	}
+	/*
+	 * Only the caller's own device pages differ from "nothing mapped": a
+	 * foreign one reads 0 and is faulted (migrated back) like an absent
+	 * page, so without an owner there is nothing to look up. The pages
+	 * are looked up in the notifier's mm (w->mm, NULL without one).
+	 */
+	if (range->dev_private_owner && hmm_devmem_lookup(w->mm, addr, &dp) &&
+	    dp.owner == range->dev_private_owner) {
+		*out = HMM_PFN_VALID | HMM_PFN_DEVICE_PRIVATE |
+		       (dp.writable ? HMM_PFN_WRITE : 0) |
+		       ((uint64_t)(dp.dev_addr >> HMM_PAGE_SHIFT) & ~HMM_PFN_FLAGS);
+		return HMM_CPU_DEVICE;
+	}
+	*out = 0;
+	return HMM_CPU_NONE;
+}
+
+/* Linux's hmm_pte_need_fault(), per CPU state. */
+static enum hmm_need hmm_need_fault(uint64_t req, enum hmm_cpu_state state,
+				    uint64_t cpu)
 {
 	if (!(req & HMM_PFN_REQ_FAULT))
 		return HMM_NEED_NONE;
-	if (req & HMM_PFN_REQ_WRITE)
-		return HMM_NEED_WRITE;
-	return (pme & PM_PRESENT) ? HMM_NEED_NONE : HMM_NEED_READ;
+	switch (state) {
+	case HMM_CPU_HOLE:
+	case HMM_CPU_NOACCESS:
+		return HMM_NEED_EFAULT;
+	case HMM_CPU_DEVICE:
+		return HMM_NEED_NONE;
+	case HMM_CPU_NONE:
+		return (req & HMM_PFN_REQ_WRITE) ? HMM_NEED_WRITE :
+						   HMM_NEED_READ;
+	case HMM_CPU_PRESENT:
+	default:
+		return ((req & HMM_PFN_REQ_WRITE) && !(cpu & HMM_PFN_WRITE)) ?
+		       HMM_NEED_WRITE : HMM_NEED_NONE;
+	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -276,15 +303,18 @@ static bool hmm_range_collided(const struct hmm_range *range)
 }
 
 /*
- * hmm_fault_run() - fault entries [first, last) in and report them. The
- * pagemap of the run is read again for the frames the fault installed.
+ * hmm_fault_run() - fault entries [first, last) of the current VMA in and
+ * decide them from the pagemap read again afterwards. The fault succeeded,
+ * so whatever the second read shows (a page reclaimed in between is still
+ * reachable through its CPU address), the entry is VALID, and WRITE after
+ * a write fault.
  */
-static int hmm_fault_run(struct hmm_range *range, uint64_t *pm,
-			 unsigned long first, unsigned long last, bool write)
+static int hmm_fault_run(struct hmm_walk *w, unsigned long first,
+			 unsigned long last, bool write)
 {
+	struct hmm_range *range = w->range;
 	unsigned long addr = hmm_addr(range, first);
 	unsigned long i;
-	uint64_t flags = HMM_PFN_VALID | (write ? HMM_PFN_WRITE : 0);
 	int ret;
 
 	if (hmm_range_collided(range))
@@ -292,138 +322,89 @@ static int hmm_fault_run(struct hmm_range *range, uint64_t *pm,
 	ret = hmm_populate(addr, (last - first) << HMM_PAGE_SHIFT, write);
 	if (ret)
 		return ret;
-	hmm_pagemap_read(pm + first, addr, last - first);
-	/*
-	 * A page reclaimed right after the fault is still mapped by the CPU
-	 * and the device reaches it through the CPU address, so it stays
-	 * VALID; only the frame falls back to the virtual page number.
-	 */
-	for (i = first; i < last; i++)
-		hmm_store(&range->hmm_pfns[i],
-			  flags | hmm_frame(hmm_addr(range, i), pm[i]));
+	w->faulted = true;
+
+	hmm_pagemap_read(w->pm + first, addr, last - first);
+	hmm_pagemap_annotate(w->pm + first, addr, last - first);
+	for (i = first; i < last; i++) {
+		enum hmm_cpu_state state;
+		uint64_t cpu;
+
+		state = hmm_classify(w, i, &cpu);
+		if (state == HMM_CPU_DEVICE) {
+			w->pm[i] = cpu;
+			continue;
+		}
+		if (state != HMM_CPU_PRESENT)
+			cpu = HMM_PFN_VALID |
+			      hmm_frame(hmm_addr(range, i), w->pm[i]);
+		if (write)
+			cpu |= HMM_PFN_WRITE;
+		w->pm[i] = cpu;
+	}
 	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
-/* Holes */
+/* The invariant checker */
 
-static void hmm_store_range(struct hmm_range *range, unsigned long first,
-			    unsigned long last, uint64_t val)
+#if SVMCL_DEBUG_CHECKS
+static void hmm_fail(const struct hmm_range *range, unsigned long i,
+		     uint64_t entry, const char *what)
 {
-	unsigned long i;
-
-	for (i = first; i < last; i++)
-		hmm_store(&range->hmm_pfns[i], val);
-}
-
-/* True when [addr, addr + len) contains no hole (msync: ENOMEM on holes). */
-static bool hmm_fully_mapped(unsigned long addr, unsigned long len)
-{
-	return msync((void *)addr, len, MS_ASYNC) == 0 || errno != ENOMEM;
-}
-
-static unsigned long hmm_index(const struct hmm_range *range, uint64_t addr)
-{
-	if (addr <= range->start)
-		return 0;
-	return (unsigned long)((addr - range->start) >> HMM_PAGE_SHIFT);
+	fprintf(stderr, "svmcl hmm: invariant violated: %s (entry %lu at %#lx: "
+		"%#llx, request %#llx)\n", what, i, hmm_addr(range, i),
+		(unsigned long long)entry,
+		(unsigned long long)hmm_request(range, i));
+	abort();
 }
 
 /*
- * hmm_scan_holes() - PAGEMAP_SCAN reports every page inside a VMA (except
- * VM_PFNMAP ones, which Linux's HMM rejects too) and skips holes: what it
- * does not report is ERROR.
- * Return: 0, or -errno when the kernel lacks PAGEMAP_SCAN.
+ * hmm_check_results() - what a successful walk hands back must make sense
+ * on its own and answer every request: ERROR alone; WRITE, DEVICE_PRIVATE
+ * and an order only on VALID entries; device pages only for an owner; a
+ * fault request VALID afterwards, a write request WRITE (or the caller's
+ * own device page, which is never faulted).
  */
-static int hmm_scan_holes(struct hmm_range *range, unsigned long first,
-			  unsigned long last)
+static void hmm_check_results(const struct hmm_walk *w, unsigned long npages)
 {
-	struct hmm_page_region regs[16];
-	uint64_t cur = hmm_addr(range, first), end = hmm_addr(range, last);
-	int fd = hmm_pagemap();
-
-	if (fd < 0)
-		return -ENOTTY;
-	while (cur < end) {
-		struct hmm_pm_scan_arg arg = {
-			.size = sizeof(arg),
-			.start = cur,
-			.end = end,
-			.vec = (uint64_t)(uintptr_t)regs,
-			.vec_len = HMM_ARRAY_SIZE(regs),
-			.return_mask = HMM_PAGE_IS_PRESENT,
-		};
-		int n, k;
-
-		n = ioctl(fd, HMM_PAGEMAP_SCAN, &arg);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (arg.walk_end <= cur || arg.walk_end > end)
-			arg.walk_end = end;
-		/* In [cur, walk_end) everything not reported is a hole. */
-		for (k = 0; k < n; k++) {
-			hmm_store_range(range, hmm_index(range, cur),
-					hmm_index(range, regs[k].start),
-					HMM_PFN_ERROR);
-			hmm_store_range(range, hmm_index(range, regs[k].start),
-					hmm_index(range, regs[k].end), 0);
-			cur = regs[k].end;
-		}
-		hmm_store_range(range, hmm_index(range, cur),
-				hmm_index(range, arg.walk_end), HMM_PFN_ERROR);
-		cur = arg.walk_end;
-	}
-	return 0;
-}
-
-/*
- * hmm_fill_absent() - entries [first, last) are absent and not faulted:
- * 0 inside a VMA, HMM_PFN_ERROR in a hole (Linux: no VMA and no fault
- * requested).
- */
-static void hmm_fill_absent(struct hmm_range *range, unsigned long first,
-			    unsigned long last)
-{
+	const struct hmm_range *range = w->range;
+	bool may_fault = (range->default_flags | range->pfn_flags_mask) &
+			 HMM_PFN_REQ_FAULT;
 	unsigned long i;
 
-	if (hmm_fully_mapped(hmm_addr(range, first),
-			     (last - first) << HMM_PAGE_SHIFT)) {
-		hmm_store_range(range, first, last, 0);
-		return;
-	}
-	if (hmm_scan_holes(range, first, last) == 0)
-		return;
-	/* Old kernel: page by page. */
-	for (i = first; i < last; i++)
-		hmm_store(&range->hmm_pfns[i],
-			  hmm_fully_mapped(hmm_addr(range, i), HMM_PAGE_SIZE) ?
-			  0 : HMM_PFN_ERROR);
-}
+	for (i = 0; i < npages; i++) {
+		uint64_t e = w->pm[i];
+		uint64_t req = may_fault ? hmm_request(range, i) : 0;
 
-/* hmm_snapshot_run() - report entries [first, last) without faulting. */
-static void hmm_snapshot_run(struct hmm_range *range, const uint64_t *pm,
-			     unsigned long first, unsigned long last)
+		if ((e & HMM_PFN_ERROR) && e != HMM_PFN_ERROR)
+			hmm_fail(range, i, e, "ERROR with other bits");
+		if (e & HMM_PFN_INOUT_FLAGS)
+			hmm_fail(range, i, e, "a sticky input bit in a result");
+		if ((e & (HMM_PFN_WRITE | HMM_PFN_DEVICE_PRIVATE)) &&
+		    !(e & HMM_PFN_VALID))
+			hmm_fail(range, i, e, "WRITE or DEVICE_PRIVATE without VALID");
+		if (hmm_pfn_to_map_order(e) && !(e & HMM_PFN_VALID))
+			hmm_fail(range, i, e, "an order without VALID");
+		if ((e & HMM_PFN_DEVICE_PRIVATE) && !range->dev_private_owner)
+			hmm_fail(range, i, e, "a device page without an owner");
+		if ((req & HMM_PFN_REQ_FAULT) && !(e & HMM_PFN_VALID))
+			hmm_fail(range, i, e, "a requested fault left undone");
+		if ((req & HMM_PFN_REQ_FAULT) && (req & HMM_PFN_REQ_WRITE) &&
+		    !(e & (HMM_PFN_WRITE | HMM_PFN_DEVICE_PRIVATE)))
+			hmm_fail(range, i, e, "a write request without WRITE");
+	}
+}
+#else
+static void hmm_check_results(const struct hmm_walk *w, unsigned long npages)
 {
-	unsigned long i = first, j;
-
-	while (i < last) {
-		if (pm[i] & PM_PRESENT) {
-			hmm_store(&range->hmm_pfns[i],
-				  HMM_PFN_VALID |
-				  hmm_frame(hmm_addr(range, i), pm[i]));
-			i++;
-			continue;
-		}
-		for (j = i + 1; j < last && !(pm[j] & PM_PRESENT); j++)
-			;
-		hmm_fill_absent(range, i, j);
-		i = j;
-	}
+	(void)w;
+	(void)npages;
 }
+#endif
 
 /* ---------------------------------------------------------------------- */
+/* The walk */
 
 static int hmm_range_check(const struct hmm_range *range)
 {
@@ -439,30 +420,81 @@ static int hmm_range_check(const struct hmm_range *range)
 	return 0;
 }
 
-static enum hmm_need hmm_need_of(const struct hmm_range *range,
-				 const uint64_t *pm, unsigned long i,
-				 bool may_fault)
+/*
+ * hmm_walk_segment() - entries [i, n) from w->vma onwards: decide every
+ * entry of the VMA (or hole) that contains entry @i, faulting runs as
+ * needed. Return: the index after the segment, or -errno.
+ */
+static long hmm_walk_segment(struct hmm_walk *w, unsigned long i,
+			     unsigned long n, bool may_fault)
 {
-	if (!may_fault)
-		return HMM_NEED_NONE;
-	return hmm_pte_need_fault(hmm_request(range, i), pm[i]);
+	struct hmm_range *range = w->range;
+	unsigned long addr = hmm_addr(range, i), seg_end, j;
+	int ret;
+
+	ret = hmm_vma_find(addr, range->end, &w->vma);
+	if (ret)
+		return -ENOMEM;
+	if (w->vma.end <= addr)		/* cannot happen; never loop */
+		w->vma.end = addr + HMM_PAGE_SIZE;
+	seg_end = w->vma.end >= range->end ? n :
+		  (w->vma.end - range->start) >> HMM_PAGE_SHIFT;
+
+	while (i < seg_end) {
+		enum hmm_cpu_state state;
+		enum hmm_need need;
+		uint64_t cpu;
+
+		state = hmm_classify(w, i, &cpu);
+		need = may_fault ? hmm_need_fault(hmm_request(range, i), state,
+						  cpu) : HMM_NEED_NONE;
+		if (need == HMM_NEED_NONE) {
+			w->pm[i++] = cpu;
+			continue;
+		}
+		if (need == HMM_NEED_EFAULT)
+			return -EFAULT;
+		if (need == HMM_NEED_WRITE && !(w->vma.flags & HMM_VMA_WRITE))
+			return -EPERM;
+
+		for (j = i + 1; j < seg_end; j++) {
+			enum hmm_cpu_state s = hmm_classify(w, j, &cpu);
+
+			if (hmm_need_fault(hmm_request(range, j), s, cpu) != need)
+				break;
+		}
+		ret = hmm_fault_run(w, i, j, need == HMM_NEED_WRITE);
+		if (ret)
+			return ret;
+		i = j;
+	}
+	return (long)seg_end;
 }
 
 int hmm_range_fault(struct hmm_range *range)
 {
 	uint64_t stack_pm[HMM_PM_STACK];
-	uint64_t *pm = stack_pm;
-	unsigned long npages, i, j;
+	struct hmm_walk w = { .range = range, .pm = stack_pm };
+	unsigned long npages, i;
 	bool may_fault;
+	long next;
 	int ret;
 
 	ret = hmm_range_check(range);
 	if (ret)
 		return ret;
+	if (range->notifier) {
+		/* Linux's callers hold mmget(); a released mm has no pages. */
+		w.mm = range->notifier->mm;
+		if (!w.mm)
+			return -EINVAL;	/* never inserted */
+		if (!svm_mm_alive(w.mm))
+			return -EFAULT;
+	}
 	npages = (range->end - range->start) >> HMM_PAGE_SHIFT;
-	if (npages > HMM_ARRAY_SIZE(stack_pm)) {
-		pm = malloc(npages * sizeof(*pm));
-		if (!pm)
+	if (npages > HMM_PM_STACK) {
+		w.pm = malloc(npages * sizeof(*w.pm));
+		if (!w.pm)
 			return -ENOMEM;
 	}
 
@@ -470,28 +502,72 @@ int hmm_range_fault(struct hmm_range *range)
 		ret = -EBUSY;
 		goto out_free;
 	}
-	hmm_pagemap_read(pm, range->start, npages);
+	hmm_pagemap_read(w.pm, range->start, npages);
+	hmm_pagemap_annotate(w.pm, range->start, npages);
 
 	may_fault = (range->default_flags | range->pfn_flags_mask) &
 		    HMM_PFN_REQ_FAULT;
-	for (i = 0; i < npages; i = j) {
-		enum hmm_need need = hmm_need_of(range, pm, i, may_fault);
-
-		for (j = i + 1; j < npages &&
-		     hmm_need_of(range, pm, j, may_fault) == need; j++)
-			;
-		if (need == HMM_NEED_NONE) {
-			hmm_snapshot_run(range, pm, i, j);
-			continue;
-		}
-		ret = hmm_fault_run(range, pm, i, j, need == HMM_NEED_WRITE);
-		if (ret)
+	for (i = 0; i < npages; i = (unsigned long)next) {
+		next = hmm_walk_segment(&w, i, npages, may_fault);
+		if (next < 0) {
+			ret = (int)next;
 			goto out_free;
+		}
 	}
+	if (w.faulted && hmm_range_collided(range)) {
+		ret = -EBUSY;
+		goto out_free;
+	}
+
+	hmm_check_results(&w, npages);
+	for (i = 0; i < npages; i++)
+		range->hmm_pfns[i] = (range->hmm_pfns[i] & HMM_PFN_INOUT_FLAGS) |
+				     w.pm[i];
 	ret = 0;
 
 out_free:
-	if (pm != stack_pm)
-		free(pm);
+	if (w.pm != stack_pm)
+		free(w.pm);
 	return ret;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static uint64_t hmm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int hmm_range_fault_timeout(struct hmm_range *range, unsigned long timeout_ms)
+{
+	uint64_t budget, deadline;
+	int ret;
+
+	if (!range || !range->notifier || !range->notifier->mm)
+		return -EINVAL;
+	if (!timeout_ms)
+		timeout_ms = HMM_RANGE_DEFAULT_TIMEOUT;
+	/* Saturate: a budget of ~584 years is "no deadline". */
+	if (__builtin_mul_overflow((uint64_t)timeout_ms, 1000000ull, &budget) ||
+	    __builtin_add_overflow(hmm_now_ns(), budget, &deadline))
+		deadline = UINT64_MAX;
+
+	do {
+		if (hmm_now_ns() > deadline)
+			return -EBUSY;
+		range->notifier_seq = mmu_interval_read_begin(range->notifier);
+		ret = hmm_range_fault(range);
+	} while (ret == -EBUSY);
+	return ret;
+}
+
+bool hmm_pfn_is_zero(uint64_t entry)
+{
+	if ((entry & (HMM_PFN_VALID | HMM_PFN_ERROR | HMM_PFN_DEVICE_PRIVATE)) !=
+	    HMM_PFN_VALID || hmm_pfn_to_map_order(entry))
+		return false;
+	return hmm_pfn_to_pfn(entry) == hmm_pagemap_info()->zero_pfn;
 }

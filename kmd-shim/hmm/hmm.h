@@ -89,6 +89,32 @@ struct hmm_range {
  */
 int hmm_range_fault(struct hmm_range *range);
 
+/**
+ * hmm_range_fault_timeout() - Linux's driver loop around hmm_range_fault(),
+ * bounded by a time budget (the 2026 hmm_range_fault_unlocked_timeout()).
+ * @range: as for hmm_range_fault(); @range->notifier is required.
+ * @timeout_ms: the budget; 0 means HMM_RANGE_DEFAULT_TIMEOUT.
+ *
+ * Repeats { read_begin; hmm_range_fault() } while the walk collides with
+ * an invalidation (-EBUSY), until the deadline passes. On success
+ * @range->notifier_seq holds the sequence the result was read under: the
+ * caller still takes its update lock and checks mmu_interval_read_retry()
+ * before committing, and starts over if it says so.
+ *
+ * Return: 0; -EBUSY when the budget ran out; -EINVAL without a notifier;
+ * any other error of hmm_range_fault().
+ */
+int hmm_range_fault_timeout(struct hmm_range *range, unsigned long timeout_ms);
+
+/*
+ * hmm_pfn_is_zero() - does a VALID entry map the shared zero page? Linux's
+ * is_zero_pfn(hmm_pfn_to_pfn(entry)): the zero page's frame as the pagemap
+ * shows it to root, or a reserved frame above every virtual page number
+ * when frames are hidden. False for the huge zero page (order 9), as in
+ * Linux.
+ */
+bool hmm_pfn_is_zero(uint64_t entry);
+
 static inline unsigned int hmm_pfn_to_map_order(uint64_t entry)
 {
 	return (entry >> HMM_PFN_ORDER_SHIFT) & HMM_PFN_ORDER_MASK;

@@ -13,7 +13,9 @@
  * then on svm_mm_alive() is false; notifiers can still be removed (they
  * hold a reference on the structure, as mmgrab() does in Linux). In a fork
  * child the inherited mm is dead from the start and svm_mm_get() creates
- * the child's own.
+ * the child's own. In the parent, fork() is an MMU_NOTIFY_PROTECTION_PAGE
+ * invalidation of the whole user range: copy-on-write took write
+ * permission away from its private pages (svm_mm_atfork_parent()).
  *
  * The interval notifier protocol is Linux's collision-retry algorithm
  * (mm/mmu_notifier.c, v5.10-6.5), reproduced step for step:
@@ -755,9 +757,43 @@ static void svm_mm_atfork_child(void)
 	mm_uffd_fork_child(mm);
 }
 
+/*
+ * Fork write-protects every private writable page of the parent for
+ * copy-on-write, and Linux's copy_page_range() tells the secondary MMUs
+ * with an MMU_NOTIFY_PROTECTION_PAGE invalidation. Here the kernel has
+ * already done the write-protection when this handler runs in the parent
+ * (pthread_atfork's "parent" moment, after the child exists), so devices
+ * may have used WRITE translations for a short while longer; that is
+ * harmless because the device writes through the CPU's page tables, where
+ * the write breaks COW like any CPU write. What matters is that from now
+ * on no device keeps a WRITE translation that a snapshot taken before the
+ * fork gave it: every fault that read the page tables before this point
+ * and commits after it sees the sequence move. We cannot see which VMAs
+ * are COW mappings, so the whole user range is invalidated (Linux only
+ * invalidates the COW ones; devices refault the others, read-only first).
+ * vfork() and posix_spawn() copy no page tables and run no handlers; a
+ * raw clone() that does copy them is not observable (docs/hmm.md).
+ */
+static void svm_mm_atfork_parent(void)
+{
+	struct mm_struct *mm;
+
+	pthread_mutex_lock(&svm_mm_lock);
+	mm = svm_current_mm;
+	if (mm)
+		mm->count++;	/* mmgrab(): a concurrent put cannot free it */
+	pthread_mutex_unlock(&svm_mm_lock);
+	if (!mm)
+		return;
+	if (svm_mm_alive(mm))
+		mm_invalidate_range(mm, 0, MM_USER_VA_END,
+				    MMU_NOTIFY_PROTECTION_PAGE, NULL);
+	mmdrop(mm);
+}
+
 static void svm_mm_init_once(void)
 {
-	pthread_atfork(NULL, NULL, svm_mm_atfork_child);
+	pthread_atfork(NULL, svm_mm_atfork_parent, svm_mm_atfork_child);
 }
 
 struct mm_struct *svm_mm_get(void)

@@ -174,4 +174,108 @@ void mm_get_stats(struct mm_struct *mm, struct mm_stats *out);
  */
 void mm_sync_events(struct mm_struct *mm);
 
+/*
+ * DOC: Userfaults (for migration)
+ *
+ * The HMM layer migrates anonymous pages to device memory and brings them
+ * back when the CPU touches them (kmd-shim/hmm/migrate.c). It does so with
+ * the mm's own userfaultfd, the one the monitor reads, through the calls
+ * below; the mm layer never calls the HMM layer except through the
+ * &struct mm_userfault_ops the HMM layer registers.
+ *
+ * mm_userfault_register() switches a range to MISSING|WP mode: from then on
+ * a CPU access to an absent page of it, and a write to a write-protected
+ * page, blocks the faulting thread until somebody resolves the fault with
+ * mm_userfault_copy(), _zeropage(), _writeprotect(.., false) or _wake().
+ * The monitor hands every such fault to ops->fault(); without ops it
+ * resolves them the way the kernel would (zero page, or write permission).
+ *
+ * ops->event_start()/event_end() bracket the invalidation the monitor runs
+ * for an UNMAP, REMOVE or REMAP event, so that the HMM layer can retire
+ * device pages before devices are told (start) and free them once no
+ * device can use them any more (end).
+ *
+ * All ops run on the monitor thread, with no lock of the mm layer held.
+ * They must not block on anything a thread that waits for the monitor may
+ * hold (see the rules in userfaultfd.c); they may call mm_invalidate_range()
+ * and the mm_userfault_*() calls, which never wait for the monitor.
+ *
+ * The mm_userfault_*() calls return 0 or a negative errno; -EAGAIN means the
+ * kernel has a non-cooperative event queued that the monitor has not read
+ * yet (the caller retries later, without holding a lock the monitor may
+ * need); -EOPNOTSUPP means the mm has no userfaultfd able to intercept
+ * faults (also faults from kernel mode, e.g. MADV_POPULATE or read(2)).
+ */
+
+/* mm_userfault_ops->fault() flags */
+#define MM_USERFAULT_WRITE (1u << 0)	/* the faulting access is a write */
+#define MM_USERFAULT_WP (1u << 1)	/* write-protect fault, else MISSING */
+
+enum mm_userfault_event_type {
+	MM_USERFAULT_UNMAP,	/* munmap, mremap's unmap, MAP_FIXED over */
+	MM_USERFAULT_REMOVE,	/* madvise(MADV_DONTNEED/REMOVE/FREE) */
+	MM_USERFAULT_REMAP,	/* mremap moved [start, end) to @to */
+};
+
+struct mm_userfault_event {
+	enum mm_userfault_event_type type;
+	unsigned long start;	/* page aligned, half-open */
+	unsigned long end;
+	unsigned long to;	/* REMAP only */
+};
+
+/**
+ * struct mm_userfault_ops - the HMM layer's side of the monitor.
+ * @fault: (required) a thread faulted at @address (page aligned) of a
+ *	MISSING|WP range; @tid is the faulting thread (0 if unknown). The
+ *	callee resolves the fault or leaves the thread blocked, in which case
+ *	it must guarantee a later wake of that page.
+ * @event_start: (optional) before the invalidation of @ev.
+ * @event_end: (optional) after it.
+ */
+struct mm_userfault_ops {
+	void (*fault)(struct mm_struct *mm, unsigned long address,
+		      unsigned int flags, int tid, void *data);
+	void (*event_start)(struct mm_struct *mm,
+			    const struct mm_userfault_event *ev, void *data);
+	void (*event_end)(struct mm_struct *mm,
+			  const struct mm_userfault_event *ev, void *data);
+};
+
+/*
+ * mm_set_userfault_ops() - install @ops for @mm (one set per mm).
+ * Return: 0; -EBUSY when other ops are installed; -ESRCH when the mm is
+ * released; -EOPNOTSUPP without a fault-capable userfaultfd.
+ */
+int mm_set_userfault_ops(struct mm_struct *mm,
+			 const struct mm_userfault_ops *ops, void *data);
+/*
+ * mm_clear_userfault_ops() - remove them and wait until no call of them is
+ * running. Must not be called from the ops themselves, nor with a lock
+ * held that they (or the invalidate callbacks they raise) take.
+ */
+void mm_clear_userfault_ops(struct mm_struct *mm);
+
+/* Register [start, end) (page aligned) in MISSING|WP mode. */
+int mm_userfault_register(struct mm_struct *mm, unsigned long start,
+			  unsigned long end);
+/* Write-protect [start, end), or lift the protection and wake waiters. */
+int mm_userfault_writeprotect(struct mm_struct *mm, unsigned long start,
+			      unsigned long end, bool protect);
+/*
+ * Atomically install a copy of @src at absent page(s) @dst. With @wake
+ * the threads waiting on them are woken; without, the caller wakes them
+ * (mm_userfault_wake()) once its own bookkeeping is done.
+ */
+int mm_userfault_copy(struct mm_struct *mm, unsigned long dst,
+		      const void *src, unsigned long len, bool wake);
+/* Install the zero page at absent page(s) [dst, dst + len); wakes. */
+int mm_userfault_zeropage(struct mm_struct *mm, unsigned long dst,
+			  unsigned long len);
+/* Wake the threads blocked on faults in [start, start + len). */
+int mm_userfault_wake(struct mm_struct *mm, unsigned long start,
+		      unsigned long len);
+/* True on the monitor thread of @mm (where nothing may wait for it). */
+bool mm_on_monitor_thread(struct mm_struct *mm);
+
 #endif /* SVMCL_MM_H */

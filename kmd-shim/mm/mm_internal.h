@@ -91,6 +91,32 @@ struct mm_uffd {
 	_Atomic uint64_t unmap_events;
 	_Atomic uint64_t remove_events;
 	_Atomic uint64_t remap_events;
+
+	/*
+	 * fd_lock (rwlock) keeps @fd open while a mm_userfault_*() ioctl
+	 * uses it: taken for reading around those ioctls, for writing by
+	 * mm_uffd_close(). None of those ioctls waits for the monitor, so a
+	 * reader never blocks the monitor's own close.
+	 */
+	pthread_rwlock_t fd_lock;
+	/*
+	 * Written at init only: the userfaultfd also intercepts faults taken
+	 * in kernel mode (opened without UFFD_USER_MODE_ONLY), and reports
+	 * the faulting thread (UFFD_FEATURE_THREAD_ID).
+	 */
+	bool kernel_faults;
+	bool thread_id;
+
+	/*
+	 * hook_lock protects @ops, @ops_data and @ops_calls; hook_cond (with
+	 * it) is broadcast when @ops_calls drops to zero. The monitor counts
+	 * itself in @ops_calls while it runs an op, with hook_lock dropped.
+	 */
+	pthread_mutex_t hook_lock;
+	pthread_cond_t hook_cond;
+	const struct mm_userfault_ops *ops;
+	void *ops_data;
+	unsigned int ops_calls;
 };
 
 /*

@@ -18,8 +18,8 @@
  * mm_watch_range() registers the 2 MiB granules around a range in
  * write-protect mode only: WP registration delivers the events above but
  * never intercepts an ordinary page fault (nothing is write-protected
- * until UFFDIO_WRITEPROTECT, which we never issue), and it succeeds across
- * holes. Registered granules are remembered in a hash set so that watching
+ * until UFFDIO_WRITEPROTECT, which only a migration issues, on a range it
+ * registered in MISSING|WP mode itself), and it succeeds across holes. Registered granules are remembered in a hash set so that watching
  * again is a lookup. Granules whose VMAs cannot be registered (regular file
  * mappings, VM_PFNMAP, special mappings, ...) fall back to the exact
  * page-aligned range; if that fails too the range is reported -ENOTSUP
@@ -28,6 +28,25 @@
  * After an UNMAP or REMAP the watch records of the granules touched are
  * forgotten: whatever is mapped there next is not registered until someone
  * watches it again.
+ *
+ * Page faults (migration). Ranges migrated to device memory are registered
+ * in MISSING|WP mode by the HMM layer (mm_userfault_register()), so CPU
+ * accesses to their absent pages, and writes to pages write-protected
+ * while a migration copies them, block in the kernel and reach the monitor
+ * as UFFD_EVENT_PAGEFAULT. The monitor hands them to the &mm_userfault_ops
+ * the HMM layer installed, which brings the page back with UFFDIO_COPY
+ * (migrate_to_ram). Without ops a fault is resolved as the kernel would
+ * have: the zero page (or a zeroed copy for a write), or write permission.
+ * The userfaultfd is opened without UFFD_USER_MODE_ONLY where allowed, so
+ * that faults the kernel takes on behalf of the process (MADV_POPULATE_*
+ * from hmm_range_fault(), read(2) into a migrated buffer) are intercepted
+ * too; with USER_MODE_ONLY they would fail with EFAULT, and migration is
+ * then refused.
+ *
+ * Around the invalidation of an UNMAP, REMOVE or REMAP event the monitor
+ * calls ops->event_start() and ops->event_end(), so that device pages of
+ * the range stop being visible before devices are told and are freed only
+ * after every device has dropped them.
  *
  * Timing (what the kernel guarantees): a thread that unmaps (munmap, brk
  * shrink, mremap) is held in the kernel, after the unmap and after dropping
@@ -65,6 +84,21 @@
  *    for a thread that is blocked in munmap.
  * 4. mm_sync_events() and mm_watch_range() from the monitor itself (that
  *    is, from a callback) do not wait.
+ * 5. The monitor never blocks on a lock held by a thread that can itself
+ *    wait for the monitor (in an event, or blocked in a page fault of a
+ *    MISSING|WP range). The userfault ops inherit this: they take only
+ *    short leaf locks and never wait for a migration to finish; a fault
+ *    they cannot resolve now is left blocked and woken later by whoever
+ *    owns the page.
+ * 6. The mm_userfault_*() ioctls never wait for the monitor; -EAGAIN (an
+ *    event queued but not read yet) is returned to the caller, which must
+ *    not retry while holding a lock the monitor may take. On the monitor
+ *    itself an op that gets -EAGAIN wakes the faulting thread instead: it
+ *    faults again after the monitor has read the pending event.
+ * 7. hook_lock is never held while an op runs, so installing or clearing
+ *    the ops never waits for the ops' own locks; clearing waits until the
+ *    calls in flight return (rule: not from an op, not under locks they
+ *    take).
  *
  * Teardown: tell the monitor to stop; on leaving its loop it closes the
  * userfaultfd (under watch_lock), which releases every registration and
@@ -81,10 +115,12 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -96,6 +132,10 @@
 
 #define MM_UFFD_FEATURES (UFFD_FEATURE_EVENT_UNMAP | UFFD_FEATURE_EVENT_REMOVE | \
 			  UFFD_FEATURE_EVENT_REMAP | UFFD_FEATURE_PAGEFAULT_FLAG_WP)
+/* Wanted but not required: who faulted (the HMM layer needs it). */
+#define MM_UFFD_OPTIONAL_FEATURES UFFD_FEATURE_THREAD_ID
+
+#define MM_PAGE_MASK (~(MM_PAGE_SIZE - 1))
 
 /* Messages read per read(2); lives on the monitor's stack. */
 #define MM_UFFD_BATCH 32
@@ -288,22 +328,38 @@ static void __mm_watch_record(struct mm_uffd *u, unsigned long first,
 		gset_insert(&u->watched, g);
 }
 
+/* True when every page of granule @g is inside some mapping (no hole). */
+static bool mm_granule_fully_mapped(unsigned long g)
+{
+	return msync((void *)(g << MM_WATCH_GRANULE_SHIFT),
+		     MM_WATCH_GRANULE_SIZE, MS_ASYNC) == 0;
+}
+
 /*
  * __mm_watch_granule() - register one granule, or failing that the part of
  * [start, end) inside it (not remembered: it does not cover the granule).
+ *
+ * A granule is remembered as watched only when it had no hole before it
+ * was registered: a registration covers the mappings that exist when it
+ * is made, so a mapping created later in a hole would not be watched, and
+ * remembering the granule would keep anyone from registering it. The check
+ * comes first: a hole that appears afterwards comes from an unmap, whose
+ * event forgets the granule again.
  */
 static int __mm_watch_granule(struct mm_uffd *u, unsigned long g,
 			      unsigned long start, unsigned long end)
 {
 	unsigned long gstart = g << MM_WATCH_GRANULE_SHIFT;
 	unsigned long gend = gstart + MM_WATCH_GRANULE_SIZE;
+	bool full = mm_granule_fully_mapped(g);
 	unsigned long a, b;
 	int err;
 
 	err = mm_uffd_register(u->fd, gstart, MM_WATCH_GRANULE_SIZE);
 	if (!err) {
 		u->watch_registrations++;
-		__mm_watch_record(u, g, g);
+		if (full)
+			__mm_watch_record(u, g, g);
 		return 0;
 	}
 	if (!mm_uffd_incompatible(err))
@@ -325,9 +381,9 @@ static int __mm_watch_granule(struct mm_uffd *u, unsigned long g,
 }
 
 /*
- * __mm_watch_run() - register the unwatched granules [first, last] with one
- * ioctl; on an incompatible VMA, granule by granule so that the compatible
- * ones are still watched.
+ * __mm_watch_run() - register the unwatched granules [first, last], granule
+ * by granule so that each is remembered only when it had no hole, and an
+ * incompatible VMA in one does not keep the others from being watched.
  */
 static int __mm_watch_run(struct mm_uffd *u, unsigned long first,
 			  unsigned long last, unsigned long start,
@@ -336,18 +392,6 @@ static int __mm_watch_run(struct mm_uffd *u, unsigned long first,
 	unsigned long g;
 	int err, ret = 0;
 
-	if (first < last) {
-		err = mm_uffd_register(u->fd,
-				       first << MM_WATCH_GRANULE_SHIFT,
-				       (last - first + 1) << MM_WATCH_GRANULE_SHIFT);
-		if (!err) {
-			u->watch_registrations++;
-			__mm_watch_record(u, first, last);
-			return 0;
-		}
-		if (!mm_uffd_incompatible(err))
-			return err;
-	}
 	for (g = first; g <= last; g++) {
 		err = __mm_watch_granule(u, g, start, end);
 		if (err == -ENOTSUP)
@@ -380,6 +424,11 @@ static uint64_t mm_uffd_wait_reads(struct mm_uffd *u)
 static bool mm_uffd_on_monitor(const struct mm_uffd *u)
 {
 	return u->monitor_started && pthread_equal(pthread_self(), u->monitor);
+}
+
+bool mm_on_monitor_thread(struct mm_struct *mm)
+{
+	return mm && mm_uffd_on_monitor(&mm->uffd);
 }
 
 int mm_watch_range(struct mm_struct *mm, unsigned long start,
@@ -456,23 +505,268 @@ static void mm_watch_forget(struct mm_uffd *u, unsigned long start,
 	pthread_mutex_unlock(&u->watch_lock);
 }
 
-/*
- * A page fault should never reach us (nothing is write-protected and no
- * MISSING registration exists), but a thread left blocked here would hang
- * forever: resolve it.
- */
-static void mm_uffd_release_fault(struct mm_uffd *u, const struct uffd_msg *msg)
+/* ---------------------------------------------------------------------- */
+/* Userfault ioctls (fd_lock held for reading around each) */
+
+static int mm_uffd_ioctl(struct mm_uffd *u, unsigned long req, void *arg)
 {
-	unsigned long page = msg->arg.pagefault.address & ~(MM_PAGE_SIZE - 1);
-	struct uffdio_range range = { .start = page, .len = MM_PAGE_SIZE };
+	int ret;
 
-	if (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP) {
-		struct uffdio_writeprotect wp = { .range = range, .mode = 0 };
+	pthread_rwlock_rdlock(&u->fd_lock);
+	if (u->fd < 0)
+		ret = -EOPNOTSUPP;
+	else
+		ret = ioctl(u->fd, req, arg) ? -errno : 0;
+	pthread_rwlock_unlock(&u->fd_lock);
+	return ret;
+}
 
-		if (ioctl(u->fd, UFFDIO_WRITEPROTECT, &wp) == 0)
-			return;
+static bool mm_userfault_range_ok(unsigned long start, unsigned long len)
+{
+	return len && !((start | len) & ~MM_PAGE_MASK) &&
+	       start < MM_USER_VA_END && len <= MM_USER_VA_END - start;
+}
+
+static int __mm_userfault_copy(struct mm_uffd *u, unsigned long dst,
+			       const void *src, unsigned long len, bool wake)
+{
+	struct uffdio_copy copy = {
+		.dst = dst,
+		.src = (unsigned long)src,
+		.len = len,
+		.mode = wake ? 0 : UFFDIO_COPY_MODE_DONTWAKE,
+	};
+	int ret = mm_uffd_ioctl(u, UFFDIO_COPY, &copy);
+
+	/* A partial copy reports what it did in .copy; so do we. */
+	if (ret && copy.copy > 0 && (unsigned long)copy.copy < len)
+		return -EAGAIN;
+	return ret;
+}
+
+static int __mm_userfault_zeropage(struct mm_uffd *u, unsigned long dst,
+				   unsigned long len)
+{
+	struct uffdio_zeropage zp = { .range = { .start = dst, .len = len } };
+
+	return mm_uffd_ioctl(u, UFFDIO_ZEROPAGE, &zp);
+}
+
+static int __mm_userfault_wp(struct mm_uffd *u, unsigned long start,
+			     unsigned long len, bool protect)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = start, .len = len },
+		.mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	return mm_uffd_ioctl(u, UFFDIO_WRITEPROTECT, &wp);
+}
+
+static int __mm_userfault_wake(struct mm_uffd *u, unsigned long start,
+			       unsigned long len)
+{
+	struct uffdio_range range = { .start = start, .len = len };
+
+	return mm_uffd_ioctl(u, UFFDIO_WAKE, &range);
+}
+
+int mm_userfault_register(struct mm_struct *mm, unsigned long start,
+			  unsigned long end)
+{
+	struct uffdio_register reg = {
+		.range = { .start = start, .len = end - start },
+		.mode = UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP,
+	};
+
+	if (!mm || start >= end || !mm_userfault_range_ok(start, end - start))
+		return -EINVAL;
+	if (!svm_mm_alive(mm))
+		return -ESRCH;
+	if (!mm->uffd.kernel_faults)
+		return -EOPNOTSUPP;
+	/*
+	 * On a range this userfaultfd already watches (WP mode) the kernel
+	 * adds MISSING to the VMAs' modes; on MISSING|WP ranges it is a
+	 * no-op.
+	 */
+	return mm_uffd_ioctl(&mm->uffd, UFFDIO_REGISTER, &reg);
+}
+
+int mm_userfault_writeprotect(struct mm_struct *mm, unsigned long start,
+			      unsigned long end, bool protect)
+{
+	if (!mm || start >= end || !mm_userfault_range_ok(start, end - start))
+		return -EINVAL;
+	return __mm_userfault_wp(&mm->uffd, start, end - start, protect);
+}
+
+int mm_userfault_copy(struct mm_struct *mm, unsigned long dst,
+		      const void *src, unsigned long len, bool wake)
+{
+	if (!mm || !src || !mm_userfault_range_ok(dst, len))
+		return -EINVAL;
+	return __mm_userfault_copy(&mm->uffd, dst, src, len, wake);
+}
+
+int mm_userfault_zeropage(struct mm_struct *mm, unsigned long dst,
+			  unsigned long len)
+{
+	if (!mm || !mm_userfault_range_ok(dst, len))
+		return -EINVAL;
+	return __mm_userfault_zeropage(&mm->uffd, dst, len);
+}
+
+int mm_userfault_wake(struct mm_struct *mm, unsigned long start,
+		      unsigned long len)
+{
+	if (!mm || !mm_userfault_range_ok(start, len))
+		return -EINVAL;
+	return __mm_userfault_wake(&mm->uffd, start, len);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Userfault ops */
+
+int mm_set_userfault_ops(struct mm_struct *mm,
+			 const struct mm_userfault_ops *ops, void *data)
+{
+	struct mm_uffd *u;
+	int ret = 0;
+
+	if (!mm || !ops || !ops->fault)
+		return -EINVAL;
+	if (!svm_mm_alive(mm))
+		return -ESRCH;
+	u = &mm->uffd;
+	if (!u->monitor_started || !u->kernel_faults)
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&u->hook_lock);
+	if (u->ops && (u->ops != ops || u->ops_data != data))
+		ret = -EBUSY;
+	else {
+		u->ops = ops;
+		u->ops_data = data;
 	}
-	ioctl(u->fd, UFFDIO_WAKE, &range);
+	pthread_mutex_unlock(&u->hook_lock);
+	return ret;
+}
+
+void mm_clear_userfault_ops(struct mm_struct *mm)
+{
+	struct mm_uffd *u;
+
+	if (!mm)
+		return;
+	u = &mm->uffd;
+	pthread_mutex_lock(&u->hook_lock);
+	u->ops = NULL;
+	u->ops_data = NULL;
+	while (u->ops_calls)
+		pthread_cond_wait(&u->hook_cond, &u->hook_lock);
+	pthread_mutex_unlock(&u->hook_lock);
+}
+
+/* Pin the ops for one call; NULL when none are installed. */
+static const struct mm_userfault_ops *mm_uffd_ops_get(struct mm_uffd *u,
+						      void **data)
+{
+	const struct mm_userfault_ops *ops;
+
+	pthread_mutex_lock(&u->hook_lock);
+	ops = u->ops;
+	*data = u->ops_data;
+	if (ops)
+		u->ops_calls++;
+	pthread_mutex_unlock(&u->hook_lock);
+	return ops;
+}
+
+static void mm_uffd_ops_put(struct mm_uffd *u)
+{
+	pthread_mutex_lock(&u->hook_lock);
+	if (--u->ops_calls == 0)
+		pthread_cond_broadcast(&u->hook_cond);
+	pthread_mutex_unlock(&u->hook_lock);
+}
+
+/* A page of zeros for a write fault's first touch (saves the COW fault). */
+static const unsigned char mm_zero_page[MM_PAGE_SIZE]
+	__attribute__((aligned(MM_PAGE_SIZE)));
+
+/*
+ * mm_uffd_default_fault() - what the kernel would have done without a
+ * userfaultfd: a first touch gets a zero page, a write-protect fault gets
+ * write permission. Whatever fails (-EEXIST: somebody installed the page;
+ * -EAGAIN: an event is pending; -ENOENT: the VMA went away), the thread is
+ * woken and simply faults again.
+ */
+static void mm_uffd_default_fault(struct mm_uffd *u, unsigned long page,
+				  unsigned int flags)
+{
+	int err;
+
+	if (flags & MM_USERFAULT_WP)
+		err = __mm_userfault_wp(u, page, MM_PAGE_SIZE, false);
+	else if (flags & MM_USERFAULT_WRITE)
+		err = __mm_userfault_copy(u, page, mm_zero_page, MM_PAGE_SIZE,
+					  true);
+	else
+		err = __mm_userfault_zeropage(u, page, MM_PAGE_SIZE);
+	if (err)
+		__mm_userfault_wake(u, page, MM_PAGE_SIZE);
+}
+
+static void mm_uffd_fault(struct mm_struct *mm, const struct uffd_msg *msg)
+{
+	struct mm_uffd *u = &mm->uffd;
+	unsigned long page = msg->arg.pagefault.address & MM_PAGE_MASK;
+	unsigned int flags = 0;
+	const struct mm_userfault_ops *ops;
+	void *data;
+	int tid = 0;
+
+	if (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE)
+		flags |= MM_USERFAULT_WRITE;
+	if (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)
+		flags |= MM_USERFAULT_WP;
+	if (u->thread_id)
+		tid = (int)msg->arg.pagefault.feat.ptid;
+
+	ops = mm_uffd_ops_get(u, &data);
+	if (!ops) {
+		mm_uffd_default_fault(u, page, flags);
+		return;
+	}
+	ops->fault(mm, page, flags, tid, data);
+	mm_uffd_ops_put(u);
+}
+
+/*
+ * mm_uffd_invalidate_event() - one UNMAP/REMOVE/REMAP event: the ops'
+ * start, the invalidation of the pages the CPU lost, the ops' end.
+ */
+static void mm_uffd_invalidate_event(struct mm_struct *mm,
+				     const struct mm_userfault_event *ev,
+				     enum mmu_notifier_event event)
+{
+	struct mm_uffd *u = &mm->uffd;
+	const struct mm_userfault_ops *ops;
+	void *data;
+
+	ops = mm_uffd_ops_get(u, &data);
+	if (ops && ops->event_start)
+		ops->event_start(mm, ev, data);
+	if (ops)
+		mm_uffd_ops_put(u);
+
+	mm_invalidate_range(mm, ev->start, ev->end, event, NULL);
+
+	ops = mm_uffd_ops_get(u, &data);
+	if (ops && ops->event_end)
+		ops->event_end(mm, ev, data);
+	if (ops)
+		mm_uffd_ops_put(u);
 }
 
 /* The read section's half of the work: forget unmapped granules. */
@@ -493,32 +787,56 @@ static void mm_uffd_forget_batch(struct mm_uffd *u, const struct uffd_msg *msgs,
 	}
 }
 
+/* A kernel-supplied range we can safely do page arithmetic on. */
+static bool mm_uffd_sane(unsigned long start, unsigned long end)
+{
+	return start < end && end <= MM_USER_VA_END &&
+	       !((start | end) & ~MM_PAGE_MASK);
+}
+
 static void mm_uffd_handle(struct mm_struct *mm, const struct uffd_msg *m)
 {
 	struct mm_uffd *u = &mm->uffd;
+	struct mm_userfault_event ev;
 	unsigned long from, len;
 
 	switch (m->event) {
 	case UFFD_EVENT_UNMAP:
 		atomic_fetch_add(&u->unmap_events, 1);
-		mm_invalidate_range(mm, m->arg.remove.start, m->arg.remove.end,
-				    MMU_NOTIFY_UNMAP, NULL);
+		ev = (struct mm_userfault_event){
+			.type = MM_USERFAULT_UNMAP,
+			.start = m->arg.remove.start,
+			.end = m->arg.remove.end,
+		};
+		if (mm_uffd_sane(ev.start, ev.end))
+			mm_uffd_invalidate_event(mm, &ev, MMU_NOTIFY_UNMAP);
 		break;
 	case UFFD_EVENT_REMOVE:
 		atomic_fetch_add(&u->remove_events, 1);
-		mm_invalidate_range(mm, m->arg.remove.start, m->arg.remove.end,
-				    MMU_NOTIFY_CLEAR, NULL);
+		ev = (struct mm_userfault_event){
+			.type = MM_USERFAULT_REMOVE,
+			.start = m->arg.remove.start,
+			.end = m->arg.remove.end,
+		};
+		if (mm_uffd_sane(ev.start, ev.end))
+			mm_uffd_invalidate_event(mm, &ev, MMU_NOTIFY_CLEAR);
 		break;
 	case UFFD_EVENT_REMAP:
 		atomic_fetch_add(&u->remap_events, 1);
 		from = m->arg.remap.from;
 		len = m->arg.remap.len;
-		if (from + len > from)
-			mm_invalidate_range(mm, from, from + len,
-					    MMU_NOTIFY_UNMAP, NULL);
+		ev = (struct mm_userfault_event){
+			.type = MM_USERFAULT_REMAP,
+			.start = from,
+			.end = from + len,
+			.to = m->arg.remap.to,
+		};
+		if (from + len > from && mm_uffd_sane(ev.start, ev.end) &&
+		    mm_uffd_sane(ev.to, ev.to + len))
+			mm_uffd_invalidate_event(mm, &ev, MMU_NOTIFY_UNMAP);
 		break;
 	case UFFD_EVENT_PAGEFAULT:
-		mm_uffd_release_fault(u, m);
+		mm_uffd_fault(mm, m);
 		break;
 	default:
 		break;
@@ -557,10 +875,12 @@ static void mm_uffd_close(struct mm_uffd *u)
 {
 	int fd;
 
+	pthread_rwlock_wrlock(&u->fd_lock);
 	pthread_mutex_lock(&u->watch_lock);
 	fd = u->fd;
 	u->fd = -1;
 	pthread_mutex_unlock(&u->watch_lock);
+	pthread_rwlock_unlock(&u->fd_lock);
 	if (fd >= 0)
 		close(fd);
 }
@@ -649,28 +969,59 @@ static void *mm_uffd_monitor(void *arg)
 /* ---------------------------------------------------------------------- */
 /* Lifecycle */
 
-static int mm_uffd_open(void)
+/*
+ * mm_uffd_open_one() - a userfaultfd with @features enabled.
+ * Return: the fd, or -1 with errno set.
+ */
+static int mm_uffd_open_one(int flags, uint64_t features)
 {
-	struct uffdio_api api = { .api = UFFD_API, .features = MM_UFFD_FEATURES };
-	int fd;
+	struct uffdio_api api = { .api = UFFD_API, .features = features };
+	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | flags);
 
-	fd = (int)syscall(SYS_userfaultfd,
-			  O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
-	if (fd < 0 && errno == EINVAL)	/* kernel < 5.11: no USER_MODE_ONLY */
-		fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		mm_dbg("userfaultfd unavailable: %s; explicit invalidations only",
-		       strerror(errno));
+	if (fd < 0)
 		return -1;
-	}
 	if (ioctl(fd, UFFDIO_API, &api) < 0 ||
-	    (api.features & MM_UFFD_FEATURES) != MM_UFFD_FEATURES) {
-		mm_dbg("userfaultfd lacks UNMAP/REMOVE/REMAP events; "
-		       "explicit invalidations only");
+	    (api.features & features) != features) {
 		close(fd);
+		errno = ENOTSUP;
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * mm_uffd_open() - prefer a userfaultfd that also sees kernel-mode faults
+ * (needs CAP_SYS_PTRACE or vm.unprivileged_userfaultfd=1) and reports the
+ * faulting thread; settle for user-mode faults and the events alone.
+ */
+static int mm_uffd_open(struct mm_uffd *u)
+{
+	static const int modes[] = { 0, UFFD_USER_MODE_ONLY };
+	static const uint64_t feats[] = {
+		MM_UFFD_FEATURES | MM_UFFD_OPTIONAL_FEATURES,
+		MM_UFFD_FEATURES,
+	};
+	size_t m, f;
+	int fd;
+
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		for (f = 0; f < sizeof(feats) / sizeof(feats[0]); f++) {
+			fd = mm_uffd_open_one(modes[m], feats[f]);
+			if (fd < 0 && errno == EINVAL && modes[m])
+				break;	/* kernel < 5.11: no USER_MODE_ONLY */
+			if (fd < 0)
+				continue;
+			u->kernel_faults = !modes[m];
+			u->thread_id = feats[f] & UFFD_FEATURE_THREAD_ID;
+			if (!u->kernel_faults)
+				mm_dbg("userfaultfd sees user-mode faults only; "
+				       "migration to device memory disabled");
+			return fd;
+		}
+	}
+	mm_dbg("userfaultfd unavailable or lacks UNMAP/REMOVE/REMAP events; "
+	       "explicit invalidations only");
+	return -1;
 }
 
 static int mm_uffd_start_monitor(struct mm_struct *mm)
@@ -701,8 +1052,16 @@ void mm_uffd_init(struct mm_struct *mm)
 	atomic_init(&u->unmap_events, 0);
 	atomic_init(&u->remove_events, 0);
 	atomic_init(&u->remap_events, 0);
+	pthread_rwlock_init(&u->fd_lock, NULL);
+	pthread_mutex_init(&u->hook_lock, NULL);
+	pthread_cond_init(&u->hook_cond, NULL);
+	u->ops = NULL;
+	u->ops_data = NULL;
+	u->ops_calls = 0;
+	u->kernel_faults = false;
+	u->thread_id = false;
 
-	u->fd = mm_uffd_open();
+	u->fd = mm_uffd_open(u);
 	if (u->fd < 0)
 		return;
 	u->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -766,6 +1125,13 @@ void mm_uffd_fork_child(struct mm_struct *mm)
 	pthread_mutex_init(&u->watch_lock, NULL);
 	pthread_mutex_init(&u->event_lock, NULL);
 	pthread_cond_init(&u->event_cond, NULL);
+	pthread_rwlock_init(&u->fd_lock, NULL);
+	pthread_mutex_init(&u->hook_lock, NULL);
+	pthread_cond_init(&u->hook_cond, NULL);
+	/* The ops belong to the parent's HMM layer, which the child lacks. */
+	u->ops = NULL;
+	u->ops_data = NULL;
+	u->ops_calls = 0;
 	if (u->fd >= 0)
 		close(u->fd);
 	if (u->stop_fd >= 0)

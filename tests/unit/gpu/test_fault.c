@@ -128,7 +128,15 @@ static void test_malloc_memory(void **state)
 		assert_int_equal(dst[i], i * 2 + 1);
 	after = stats(f);
 	assert_true(after.faults > before.faults);
-	assert_true(after.fault_pages >= 2 * N * sizeof(*src) / 4096);
+	/* Every page of both buffers: by its fault window or a prefetch. */
+	assert_true((after.fault_pages - before.fault_pages) +
+			    (after.prefetch_pages - before.prefetch_pages) >=
+		    2 * N * sizeof(*src) / 4096);
+	/* Each fault a unit raised is one record; batches hold one or more. */
+	assert_int_equal(after.fault_records - before.fault_records,
+			 after.faults - before.faults);
+	assert_in_range(after.fault_batches - before.fault_batches, 1,
+			after.fault_records - before.fault_records);
 	assert_int_equal(after.work_groups - before.work_groups, N / 256);
 	/*
 	 * Every first-level miss is answered by the second level or a walk,

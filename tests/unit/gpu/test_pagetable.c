@@ -14,6 +14,7 @@
 
 #include "gpu/pagetable.h"
 
+
 #define PG 4096ull
 
 static int setup(void **state)
@@ -197,6 +198,91 @@ static void test_huge_replaces_table_and_back(void **state)
 	assert_int_equal(pt->nr_tables, 1);
 }
 
+/* The target kind bit: a VRAM offset travels with its entry. */
+static void test_vram_targets(void **state)
+{
+	struct sgpu_pt *pt = *state;
+	uint64_t va = 0x7f0000000000ull, e;
+
+	assert_int_equal(sgpu_pt_map(pt, va, 0x3000,
+				     SGPU_PTE_VALID | SGPU_PTE_VRAM), 0);
+	assert_int_equal(sgpu_pt_map(pt, va + PG, 0x7f0000001000ull,
+				     SGPU_PTE_VALID | SGPU_PTE_WRITE), 0);
+	e = sgpu_pt_lookup(pt, va);
+	assert_true(sgpu_pte_is_vram(e));
+	assert_int_equal(sgpu_pte_target(e), 0x3000);
+	e = sgpu_pt_lookup(pt, va + PG);
+	assert_false(sgpu_pte_is_vram(e));
+	assert_int_equal(sgpu_pte_target(e), 0x7f0000001000ull);
+
+	/* A 2 MiB VRAM page: offsets advance inside it, the kind stays. */
+	assert_int_equal(sgpu_pt_map_huge(pt, 0x40000000, 0x200000,
+					  SGPU_PTE_VALID | SGPU_PTE_VRAM |
+						  SGPU_PTE_WRITE), 0);
+	e = sgpu_pt_lookup(pt, 0x40000000 + 5 * PG);
+	assert_true(sgpu_pte_is_vram(e) && (e & SGPU_PTE_HUGE));
+	assert_int_equal(sgpu_pte_target(e), 0x200000 + 5 * PG);
+	assert_int_equal(sgpu_pt_check(pt), 0);
+
+	/* Unknown flag bits are refused, and caught if they get in. */
+	assert_int_equal(sgpu_pt_map(pt, va, 0x3000, SGPU_PTE_VALID | (1u << 9)),
+			 -EINVAL);
+	assert_int_equal(sgpu_pt_map(pt, va, 0x3000,
+				     SGPU_PTE_VALID | SGPU_PTE_HUGE), -EINVAL);
+}
+
+static void test_lookup_group(void **state)
+{
+	struct sgpu_pt *pt = *state;
+	uint64_t base = 0x10000000, out[16];
+
+	for (uint64_t i = 0; i < 16; i++)
+		if (i % 3)
+			assert_int_equal(sgpu_pt_map(pt, base + i * PG,
+						     0x900000 + i * PG,
+						     SGPU_PTE_VALID), 0);
+	/* Any page of the group gives the whole aligned group. */
+	assert_int_equal(sgpu_pt_lookup_group(pt, base + 7 * PG + 12, 16, out), 10);
+	for (uint64_t i = 0; i < 16; i++)
+		assert_int_equal(out[i], i % 3 ? (0x900000 + i * PG) | SGPU_PTE_VALID
+					       : 0);
+	assert_int_equal(sgpu_pt_lookup_group(pt, base + 5 * PG, 4, out), 3);
+	assert_int_equal(out[0], 0x900000 + 4 * PG + SGPU_PTE_VALID);
+	assert_int_equal(out[2], 0);	/* page 6 */
+	/* No table at all. */
+	assert_int_equal(sgpu_pt_lookup_group(pt, 0x7000000000ull, 16, out), 0);
+	assert_int_equal(out[15], 0);
+	/* Inside a 2 MiB page: every entry, as sgpu_pt_lookup() gives it. */
+	assert_int_equal(sgpu_pt_map_huge(pt, 0x80000000, 0x600000,
+					  SGPU_PTE_VALID), 0);
+	assert_int_equal(sgpu_pt_lookup_group(pt, 0x80000000 + 33 * PG, 16, out),
+			 16);
+	for (uint64_t i = 0; i < 16; i++)
+		assert_int_equal(out[i], sgpu_pt_lookup(pt, 0x80000000 + (32 + i) * PG));
+}
+
+static void test_block_bitmap(void **state)
+{
+	struct sgpu_pt *pt = *state;
+	uint64_t block = 0x20000000, bits[SGPU_BLOCK_PAGES / 64];
+
+	assert_int_equal(sgpu_pt_block_bitmap(pt, block, bits), 0);
+	for (unsigned int w = 0; w < SGPU_BLOCK_PAGES / 64; w++)
+		assert_int_equal(bits[w], 0);
+	assert_int_equal(sgpu_pt_map(pt, block, 0x1000, SGPU_PTE_VALID), 0);
+	assert_int_equal(sgpu_pt_map(pt, block + 65 * PG, 0x1000, SGPU_PTE_VALID), 0);
+	assert_int_equal(sgpu_pt_map(pt, block + 511 * PG, 0x1000, SGPU_PTE_VALID), 0);
+	/* Not in this block. */
+	assert_int_equal(sgpu_pt_map(pt, block + 512 * PG, 0x1000, SGPU_PTE_VALID), 0);
+	assert_int_equal(sgpu_pt_block_bitmap(pt, block, bits), 3);
+	assert_int_equal(bits[0], 1);
+	assert_int_equal(bits[1], 2);
+	assert_int_equal(bits[7], 1ull << 63);
+	assert_int_equal(sgpu_pt_map_huge(pt, block, 0x400000, SGPU_PTE_VALID), 0);
+	assert_int_equal(sgpu_pt_block_bitmap(pt, block, bits), 512);
+	assert_int_equal(bits[3], ~0ull);
+}
+
 static void test_check_detects_corruption(void **state)
 {
 	struct sgpu_pt *pt = *state;
@@ -218,6 +304,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_huge_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_replaces_table_and_back,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vram_targets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_block_bitmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_detects_corruption,
 						setup, teardown),
 	};

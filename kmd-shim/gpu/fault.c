@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fault.c - the GPU's fault buffer and who services it.
+ *
+ * DOC: Overview
+ *
+ * A compute unit whose walk finds no usable entry writes a fault record
+ * {VM, address, access, unit} into the GPU's fault buffer, as a GPU's MMU
+ * writes into its replayable fault ring (nouveau_svm.c, NVIDIA UVM). The
+ * buffer is a ring of records under a short spinlock. Nobody sleeps on it:
+ * a wake-up of a sleeping thread costs about 40 us on this machine, more
+ * than servicing a fault. Instead the faulting unit services the buffer
+ * itself when nobody else does:
+ *
+ *	post the record
+ *	loop:
+ *		replied?			done
+ *		trylock the service		(an atomic exchange)
+ *			drain up to a batch, service it (fault_service.c),
+ *			until the buffer is empty; unlock
+ *		else spin briefly, then yield
+ *
+ * So the unit that faults first becomes the servicer; units that fault
+ * while it works post their records and spin; the servicer drains them as
+ * its next batch (or one of them takes over when it is done: a waiter
+ * tries the lock on every turn, so no record is left behind). A batch is
+ * sorted, deduplicated and coalesced, faulted through the HMM core,
+ * committed, and then replayed once: the replay sequence is bumped and
+ * every record of the batch gets its reply. A record that could not be
+ * resolved is cancelled: its reply carries the error, and its unit raises
+ * the device fault.
+ *
+ * Waits are bounded by the service budget: a batch gives up after
+ * HMM_RANGE_DEFAULT_TIMEOUT (1 s) and cancels what is left with -EBUSY.
+ *
+ * DOC: Locking
+ *
+ * fb->lock (spinlock) protects the ring, head and count; it is held only
+ * to copy records in or out. fb->servicing is the service lock, taken
+ * with an atomic exchange and never waited for; its holder owns the
+ * scratch arrays of the buffer and calls into the HMM core and the VM
+ * (vm.c), holding no other lock of this file. A unit waiting for its
+ * reply is quiescent (shootdown.c) and holds no lock.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpu/sgpu.h"
+
+/* Spin this long before yielding while waiting for a reply. */
+#define SGPU_FAULT_SPIN_NS 20000ull
+
+int sgpu_fault_buffer_init(struct sgpu_fault_buffer *fb, unsigned int batch,
+			   unsigned int capacity)
+{
+	memset(fb, 0, sizeof(*fb));
+	if (!batch || batch > SGPU_FAULT_BATCH_MAX || capacity < batch)
+		return -EINVAL;
+	fb->capacity = capacity;
+	fb->batch_size = batch;
+	fb->ring = calloc(capacity, sizeof(*fb->ring));
+	if (!fb->ring)
+		goto err_nomem;
+	fb->batch = calloc(batch, sizeof(*fb->batch));
+	if (!fb->batch)
+		goto err_free_ring;
+	fb->recs = calloc(batch, sizeof(*fb->recs));
+	if (!fb->recs)
+		goto err_free_batch;
+	fb->rec_error = calloc(batch, sizeof(*fb->rec_error));
+	if (!fb->rec_error)
+		goto err_free_recs;
+	fb->reqs = calloc(SGPU_BLOCK_PAGES, sizeof(*fb->reqs));
+	if (!fb->reqs)
+		goto err_free_rec_error;
+	fb->pfns = calloc(SGPU_BLOCK_PAGES, sizeof(*fb->pfns));
+	if (!fb->pfns)
+		goto err_free_reqs;
+	pthread_spin_init(&fb->lock, PTHREAD_PROCESS_PRIVATE);
+	return 0;
+
+err_free_reqs:
+	free(fb->reqs);
+err_free_rec_error:
+	free(fb->rec_error);
+err_free_recs:
+	free(fb->recs);
+err_free_batch:
+	free(fb->batch);
+err_free_ring:
+	free(fb->ring);
+err_nomem:
+	memset(fb, 0, sizeof(*fb));
+	return -ENOMEM;
+}
+
+void sgpu_fault_buffer_fini(struct sgpu_fault_buffer *fb)
+{
+	if (!fb->ring)
+		return;
+	pthread_spin_destroy(&fb->lock);
+	free(fb->pfns);
+	free(fb->reqs);
+	free(fb->rec_error);
+	free(fb->recs);
+	free(fb->batch);
+	free(fb->ring);
+	memset(fb, 0, sizeof(*fb));
+}
+
+bool sgpu_fault_post(struct sgpu *gpu, const struct sgpu_fault_record *rec)
+{
+	struct sgpu_fault_buffer *fb = &gpu->faults;
+	unsigned int count;
+	bool posted = false;
+
+	pthread_spin_lock(&fb->lock);
+	count = atomic_load_explicit(&fb->count, memory_order_relaxed);
+	if (count < fb->capacity) {
+		fb->ring[(fb->head + count) % fb->capacity] = *rec;
+		atomic_store_explicit(&fb->count, count + 1,
+				      memory_order_relaxed);
+		posted = true;
+	}
+	pthread_spin_unlock(&fb->lock);
+	return posted;
+}
+
+/* Copies up to a batch out of the ring; service lock held. */
+static unsigned int fault_drain(struct sgpu_fault_buffer *fb)
+{
+	unsigned int n;
+
+	pthread_spin_lock(&fb->lock);
+	n = atomic_load_explicit(&fb->count, memory_order_relaxed);
+	if (n > fb->batch_size)
+		n = fb->batch_size;
+	for (unsigned int i = 0; i < n; i++)
+		fb->batch[i] = fb->ring[(fb->head + i) % fb->capacity];
+	fb->head = (fb->head + n) % fb->capacity;
+	atomic_store_explicit(&fb->count,
+			      atomic_load_explicit(&fb->count,
+						   memory_order_relaxed) - n,
+			      memory_order_relaxed);
+	pthread_spin_unlock(&fb->lock);
+	return n;
+}
+
+unsigned int sgpu_fault_service(struct sgpu *gpu)
+{
+	struct sgpu_fault_buffer *fb = &gpu->faults;
+	unsigned int batches = 0, n;
+
+	if (!atomic_load_explicit(&fb->count, memory_order_relaxed) ||
+	    atomic_load_explicit(&fb->servicing, memory_order_relaxed) ||
+	    atomic_exchange_explicit(&fb->servicing, true,
+				     memory_order_acquire))
+		return 0;
+	while ((n = fault_drain(fb)) != 0) {
+		sgpu_fault_service_batch(gpu, fb->batch, n);
+		batches++;
+	}
+	atomic_store_explicit(&fb->servicing, false, memory_order_release);
+	return batches;
+}
+
+int sgpu_fault_raise(struct sgpu_cu *cu, struct sgpu_vm *vm, uint64_t va,
+		     enum sgpu_access access)
+{
+	struct sgpu *gpu = cu->gpu;
+	struct sgpu_fault_reply *reply = &cu->fault_reply;
+	struct sgpu_fault_record rec = {
+		.vm = vm,
+		.addr = va,
+		.access = access,
+		.unit = cu->index,
+		.reply = reply,
+	};
+	uint64_t start = sgpu_now_ns(), now;
+
+	atomic_store_explicit(&reply->done, 0, memory_order_relaxed);
+	reply->error = 0;
+	/* A full buffer: help drain it (or let the servicer) and retry. */
+	while (!sgpu_fault_post(gpu, &rec)) {
+		if (!sgpu_fault_service(gpu))
+			sched_yield();
+	}
+	sgpu_count(&cu->cnt.faults, 1);
+
+	while (!atomic_load_explicit(&reply->done, memory_order_acquire)) {
+		if (sgpu_fault_service(gpu))
+			continue;
+		now = sgpu_now_ns();
+		if (now - start > SGPU_FAULT_SPIN_NS)
+			sched_yield();
+		else
+			sgpu_cpu_relax();
+	}
+	sgpu_count(&cu->cnt.fault_wait_ns, sgpu_now_ns() - start);
+	return reply->error;
+}

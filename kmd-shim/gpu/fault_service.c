@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fault_service.c - service one batch of the fault buffer.
+ *
+ * DOC: Overview
+ *
+ * One batch, as NVIDIA UVM's service_fault_batch() and nouveau's
+ * nouveau_svm_fault() do it, on top of the HMM core:
+ *
+ * 1. Group the records by VM. A VM that mirrors nothing (no mm, or the
+ *    process is exiting) cancels its records with -EFAULT.
+ * 2. hmm_coalesce_init(): sort by page, strongest access first, keep one
+ *    record per page (PREFETCH < READ < WRITE < ATOMIC), set aside pages
+ *    outside the mirrored range (cancelled, -EFAULT).
+ * 3. hmm_coalesce_next(): one 64 KiB window at a time (SGPU_FAULT_WINDOW,
+ *    the "big page" of UVM and xe). A window whose faulting pages an
+ *    earlier window of the batch already made resident (a prefetch) is
+ *    done without calling the HMM core.
+ * 4. Phase 1: the prefetch policy (prefetch.c) may widen the window to a
+ *    region of its 2 MiB block. The faulting pages are requested with
+ *    their access (REQ_FAULT, plus REQ_WRITE for writes and atomics); all
+ *    other pages of the window and region are only snapshotted, and those
+ *    the CPU already maps are committed too (populated memory needs no
+ *    second pass). This is Linux's driver loop (vm.c), committed under
+ *    the VM's update lock only when mmu_interval_read_retry() allows.
+ *    If it fails and the window holds several faults, each faulting page
+ *    is tried alone, so that one bad page cancels only its own records.
+ * 5. Phase 2 (prefetch only): pages of the region that the snapshot shows
+ *    absent, but inside a VMA (not a hole), are faulted in with the
+ *    window's strongest access (a write stream wants writable pages); a
+ *    write prefetch refused with -EPERM is retried read-only. Prefetch
+ *    errors never cancel a fault; they are counted.
+ * 6. Replay: the replay sequence is bumped once for the batch, then every
+ *    record gets its reply. A record weaker than its page's strongest
+ *    access, on a page that failed, is answered -EAGAIN (walk and fault
+ *    again): only the strongest access is known to be impossible.
+ *
+ * The whole batch shares one budget of HMM_RANGE_DEFAULT_TIMEOUT (1 s);
+ * windows not serviced by then are cancelled with -EBUSY.
+ *
+ * DOC: Locking
+ *
+ * Called by the holder of the fault buffer's service lock (fault.c),
+ * which owns the buffer's scratch arrays. Takes each VM's update lock
+ * (through vm.c and prefetch.c) and nothing else of its own.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpu/sgpu.h"
+#include "hmm/coalesce.h"
+
+#define SERVICE_BUDGET_NS (HMM_RANGE_DEFAULT_TIMEOUT * 1000000ull)
+
+/* Per VM, by id (stable VMs, no pointer order in the output). */
+static int record_cmp(const void *a, const void *b)
+{
+	const struct sgpu_fault_record *x = a, *y = b;
+
+	if (x->vm->id != y->vm->id)
+		return x->vm->id < y->vm->id ? -1 : 1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return 0;
+}
+
+/* Index of @page among the sorted distinct records, or @n. */
+static size_t record_find(const struct hmm_fault_record *recs, size_t n,
+			  uint64_t page)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (recs[mid].addr < page)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && recs[lo].addr == page ? lo : n;
+}
+
+/* Do the pages of these records already have what they need? */
+static bool records_resident(struct sgpu_vm *vm,
+			     const struct hmm_fault_record *recs, size_t n)
+{
+	bool ok = true;
+
+	pthread_rwlock_rdlock(&vm->lock);
+	for (size_t k = 0; ok && k < n; k++) {
+		uint64_t pte = sgpu_pt_lookup(&vm->pt, recs[k].addr);
+
+		ok = (pte & SGPU_PTE_VALID) && sgpu_vm_pte_host(vm, pte) &&
+		     (recs[k].access < HMM_FAULT_WRITE ||
+		      (pte & SGPU_PTE_WRITE));
+	}
+	pthread_rwlock_unlock(&vm->lock);
+	return ok;
+}
+
+/* Phase 2: fault in the absent pages of the prefetch region. */
+static void prefetch_absent(struct sgpu *gpu, struct sgpu_vm *vm,
+			    uint64_t span_start, const struct sgpu_prefetch *pf,
+			    const struct hmm_fault_window *win,
+			    uint64_t deadline)
+{
+	struct sgpu_fault_buffer *fb = &gpu->faults;
+	bool write = win->strongest >= HMM_FAULT_WRITE;
+	uint64_t base = (pf->start - span_start) >> SGPU_PAGE_SHIFT;
+	uint64_t npages = (pf->end - pf->start) >> SGPU_PAGE_SHIFT;
+	uint64_t first = npages, last = 0;
+	unsigned int committed = 0;
+	int ret;
+
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t res = fb->pfns[base + i];
+		uint64_t req = 0;
+
+		if (res & HMM_PFN_ERROR)
+			req = 0;	/* a hole or PROT_NONE: not ours */
+		else if (!(res & HMM_PFN_VALID))
+			req = HMM_PFN_REQ_FAULT | (write ? HMM_PFN_REQ_WRITE : 0);
+		else if (write && !(res & HMM_PFN_WRITE))
+			req = HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE;
+		fb->reqs[i] = req;
+		if (req) {
+			if (first == npages)
+				first = i;
+			last = i;
+		}
+	}
+	if (first == npages)
+		return;
+
+	sgpu_stat_add(gpu, prefetch_regions, 1);
+	ret = sgpu_vm_fault_range(vm, pf->start + (first << SGPU_PAGE_SHIFT),
+				  pf->start + ((last + 1) << SGPU_PAGE_SHIFT),
+				  fb->reqs + first, fb->pfns, deadline,
+				  &committed);
+	if (ret == -EPERM && write) {
+		/* Some page is read-only: prefetch for reading only. */
+		for (uint64_t i = first; i <= last; i++)
+			fb->reqs[i] &= ~HMM_PFN_REQ_WRITE;
+		ret = sgpu_vm_fault_range(vm,
+					  pf->start + (first << SGPU_PAGE_SHIFT),
+					  pf->start + ((last + 1) << SGPU_PAGE_SHIFT),
+					  fb->reqs + first, fb->pfns, deadline,
+					  &committed);
+	}
+	if (ret) {
+		sgpu_stat_add(gpu, prefetch_failed, 1);
+		return;
+	}
+	/* What the prefetch added: requested pages now valid. */
+	committed = 0;
+	for (uint64_t i = first; i <= last; i++)
+		committed += fb->reqs[i] && (fb->pfns[i - first] & HMM_PFN_VALID);
+	sgpu_stat_add(gpu, prefetch_pages, committed);
+}
+
+/* One coalesced window (steps 3 to 5); sets fb->rec_error of its faults. */
+static void service_window(struct sgpu *gpu, struct sgpu_vm *vm,
+			   const struct hmm_fault_window *win,
+			   const struct hmm_fault_record *recs, size_t nrecs,
+			   uint64_t deadline)
+{
+	struct sgpu_fault_buffer *fb = &gpu->faults;
+	const struct hmm_fault_record *faults = &recs[win->first];
+	struct sgpu_prefetch pf;
+	uint64_t start = win->start, end = win->end, off;
+	unsigned int committed = 0;
+	int ret;
+
+	if (records_resident(vm, faults, win->nr_faults)) {
+		for (size_t k = 0; k < win->nr_faults; k++)
+			fb->rec_error[win->first + k] = 0;
+		return;
+	}
+
+	sgpu_prefetch_region(gpu, vm, faults[0].addr, recs, nrecs, &pf);
+	if (pf.start < pf.end) {
+		/* Both lie in the same 2 MiB block: at most 512 pages. */
+		if (pf.start < start)
+			start = pf.start;
+		if (pf.end > end)
+			end = pf.end;
+	}
+	off = (win->start - start) >> SGPU_PAGE_SHIFT;
+	memset(fb->reqs, 0, ((end - start) >> SGPU_PAGE_SHIFT) * sizeof(*fb->reqs));
+	for (size_t k = 0; k < win->npages; k++)
+		fb->reqs[off + k] = win->hmm_pfns[k] & ~HMM_PFN_INOUT_FLAGS;
+
+	/* Failure only means CPU changes here go unobserved (docs). */
+	(void)mm_watch_range(vm->mm, start, end);
+	sgpu_stat_add(gpu, fault_windows, 1);
+	ret = sgpu_vm_fault_range(vm, start, end, fb->reqs, fb->pfns, deadline,
+				  &committed);
+	sgpu_stat_add(gpu, fault_pages, committed);
+	if (!ret) {
+		for (size_t k = 0; k < win->nr_faults; k++)
+			fb->rec_error[win->first + k] = 0;
+		if (pf.start < pf.end)
+			prefetch_absent(gpu, vm, start, &pf, win, deadline);
+		return;
+	}
+	if (win->nr_faults == 1 || ret == -EBUSY) {
+		for (size_t k = 0; k < win->nr_faults; k++)
+			fb->rec_error[win->first + k] = ret;
+		return;
+	}
+	/* Which page is it? Each alone, so that only it is cancelled. */
+	for (size_t k = 0; k < win->nr_faults; k++) {
+		uint64_t req = hmm_fault_request(faults[k].access);
+
+		ret = sgpu_vm_fault_range(vm, faults[k].addr,
+					  faults[k].addr + SGPU_PAGE_SIZE, &req,
+					  fb->pfns, deadline, &committed);
+		sgpu_stat_add(gpu, fault_windows, 1);
+		sgpu_stat_add(gpu, fault_pages, committed);
+		fb->rec_error[win->first + k] = ret;
+	}
+}
+
+/* Steps 2 to 5 for the records @b[0..n) of one VM; sets their ->error. */
+static void service_vm(struct sgpu *gpu, struct sgpu_vm *vm,
+		       struct sgpu_fault_record *b, unsigned int n,
+		       uint64_t deadline)
+{
+	struct sgpu_fault_buffer *fb = &gpu->faults;
+	uint64_t winreq[SGPU_FAULT_WINDOW_PAGES];
+	const struct hmm_fault_record *recs;
+	struct hmm_fault_window win;
+	struct hmm_coalesce c;
+	size_t nu;
+
+	if (!vm->mm || !svm_mm_alive(vm->mm)) {
+		for (unsigned int k = 0; k < n; k++)
+			b[k].error = -EFAULT;
+		return;
+	}
+	for (unsigned int k = 0; k < n; k++) {
+		fb->recs[k].addr = b[k].addr;
+		fb->recs[k].access = b[k].access;
+		fb->recs[k].pad = 0;
+	}
+	if (hmm_coalesce_init(&c, fb->recs, n, SGPU_FAULT_WINDOW,
+			      SGPU_MIRROR_START, SGPU_MIRROR_END)) {
+		for (unsigned int k = 0; k < n; k++)
+			b[k].error = -EINVAL;	/* an unknown access kind */
+		return;
+	}
+	recs = hmm_coalesce_records(&c, &nu);
+	sgpu_stat_add(gpu, fault_unique, nu);
+	for (size_t u = 0; u < nu; u++)
+		fb->rec_error[u] = -EFAULT;	/* rejected unless serviced */
+
+	while (hmm_coalesce_next(&c, &win, winreq, SGPU_FAULT_WINDOW_PAGES) == 1) {
+		if (sgpu_now_ns() > deadline) {
+			for (size_t k = 0; k < win.nr_faults; k++)
+				fb->rec_error[win.first + k] = -EBUSY;
+			continue;
+		}
+		service_window(gpu, vm, &win, recs, nu, deadline);
+	}
+
+	for (unsigned int k = 0; k < n; k++) {
+		size_t u = record_find(recs, nu, b[k].addr & SGPU_PAGE_MASK);
+		int err = u < nu ? fb->rec_error[u] : -EFAULT;
+
+		if (err && u < nu && b[k].access < recs[u].access)
+			err = -EAGAIN;
+		b[k].error = err;
+	}
+}
+
+void sgpu_fault_service_batch(struct sgpu *gpu, struct sgpu_fault_record *b,
+			      unsigned int n)
+{
+	uint64_t start = sgpu_now_ns();
+	uint64_t deadline = start + SERVICE_BUDGET_NS;
+	uint64_t cancelled = 0;
+	unsigned int i, j;
+
+	sgpu_stat_add(gpu, fault_records, n);
+	sgpu_stat_add(gpu, fault_batches, 1);
+	sgpu_stat_max(&gpu->stats.fault_batch_max, n);
+
+	if (n > 1)
+		qsort(b, n, sizeof(*b), record_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && b[j].vm == b[i].vm; j++)
+			;
+		service_vm(gpu, b[i].vm, &b[i], j - i, deadline);
+	}
+
+	/* Replay once for the whole batch. */
+	atomic_fetch_add_explicit(&gpu->faults.replay_seq, 1,
+				  memory_order_release);
+	for (i = 0; i < n; i++) {
+		if (b[i].error && b[i].error != -EAGAIN)
+			cancelled++;
+		if (!b[i].reply)
+			continue;
+		b[i].reply->error = b[i].error;
+		atomic_store_explicit(&b[i].reply->done, 1,
+				      memory_order_release);
+	}
+	sgpu_stat_add(gpu, fault_cancelled, cancelled);
+	sgpu_stat_add(gpu, fault_service_ns, sgpu_now_ns() - start);
+}

@@ -244,6 +244,17 @@ static void ensure_altstack(void)
 	}
 }
 
+/* After a siglongjmp() out of the guard, which ran with them blocked. */
+static void cu_unblock_guarded_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGSEGV);
+	sigaddset(&set, SIGBUS);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 /* Binds @cu to @d: VM switch, geometry. */
 static void cu_bind(struct sgpu_cu *cu, struct sgpu_dispatch *d)
 {
@@ -279,8 +290,14 @@ static void cu_run_groups(struct sgpu_cu *cu, struct sgpu_dispatch *d)
 	volatile uint64_t groups = 0;	/* survives the siglongjmp */
 
 	cu_bind(cu, d);
-	if (sigsetjmp(cu->abort_env, 1)) {
+	/*
+	 * No signal mask saved (that is a system call per dispatch): the
+	 * unwinding from the guard leaves SIGSEGV/SIGBUS blocked, and the
+	 * abort path unblocks them itself.
+	 */
+	if (sigsetjmp(cu->abort_env, 0)) {
 		/* Device fault: recorded, dispatch aborted. */
+		cu_unblock_guarded_signals();
 		cu->in_dispatch = 0;
 		if (atomic_load(&cu->qs) & 1)
 			sgpu_qs_exit(cu);

@@ -15,15 +15,17 @@
  *	post the record
  *	loop:
  *		replied?			done
- *		trylock the service		(an atomic exchange)
+ *		trylock a service slot		(compare-and-swap)
  *			drain up to a batch, service it (fault_service.c),
  *			until the buffer is empty; unlock
  *		else spin briefly, then yield
  *
- * So the unit that faults first becomes the servicer; units that fault
- * while it works post their records and spin; the servicer drains them as
- * its next batch (or one of them takes over when it is done: a waiter
- * tries the lock on every turn, so no record is left behind). A batch is
+ * So the unit that faults first becomes a servicer; units that fault
+ * while it works post their records and, if a service slot is free (one
+ * per CPU core: populating absent pages is CPU work that cores share),
+ * service them themselves, or else spin; a servicer drains whatever is
+ * posted as its next batch (or a waiter takes over when it is done: a
+ * waiter tries a slot on every turn, so no record is left behind). A batch is
  * sorted, deduplicated and coalesced, faulted through the HMM core,
  * committed, and then replayed once: the replay sequence is bumped and
  * every record of the batch gets its reply. A record that could not be
@@ -36,9 +38,9 @@
  * DOC: Locking
  *
  * fb->lock (spinlock) protects the ring, head and count; it is held only
- * to copy records in or out. fb->servicing is the service lock, taken
- * with an atomic exchange and never waited for; its holder owns the
- * scratch arrays of the buffer and calls into the HMM core and the VM
+ * to copy records in or out. Each bit of fb->slots_busy is a service
+ * lock, taken with a compare-and-swap and never waited for; its holder
+ * owns that slot's scratch arrays and calls into the HMM core and the VM
  * (vm.c), holding no other lock of this file. A unit waiting for its
  * reply is quiescent (shootdown.c) and holds no lock.
  */
@@ -54,46 +56,56 @@
 /* Spin this long before yielding while waiting for a reply. */
 #define SGPU_FAULT_SPIN_NS 20000ull
 
-int sgpu_fault_buffer_init(struct sgpu_fault_buffer *fb, unsigned int batch,
-			   unsigned int capacity)
+static void scratch_free(struct sgpu_fault_scratch *sc)
 {
+	free(sc->pfns);
+	free(sc->reqs);
+	free(sc->rec_error);
+	free(sc->recs);
+	free(sc->batch);
+	memset(sc, 0, sizeof(*sc));
+}
+
+static int scratch_alloc(struct sgpu_fault_scratch *sc, unsigned int batch)
+{
+	sc->batch = calloc(batch, sizeof(*sc->batch));
+	sc->recs = calloc(batch, sizeof(*sc->recs));
+	sc->rec_error = calloc(batch, sizeof(*sc->rec_error));
+	sc->reqs = calloc(SGPU_BLOCK_PAGES, sizeof(*sc->reqs));
+	sc->pfns = calloc(SGPU_BLOCK_PAGES, sizeof(*sc->pfns));
+	if (sc->batch && sc->recs && sc->rec_error && sc->reqs && sc->pfns)
+		return 0;
+	scratch_free(sc);
+	return -ENOMEM;
+}
+
+int sgpu_fault_buffer_init(struct sgpu_fault_buffer *fb, unsigned int batch,
+			   unsigned int capacity, unsigned int slots)
+{
+	unsigned int i;
+
 	memset(fb, 0, sizeof(*fb));
-	if (!batch || batch > SGPU_FAULT_BATCH_MAX || capacity < batch)
+	if (!batch || batch > SGPU_FAULT_BATCH_MAX || capacity < batch ||
+	    !slots || slots > SGPU_FAULT_SLOTS_MAX)
 		return -EINVAL;
 	fb->capacity = capacity;
 	fb->batch_size = batch;
 	fb->ring = calloc(capacity, sizeof(*fb->ring));
 	if (!fb->ring)
-		goto err_nomem;
-	fb->batch = calloc(batch, sizeof(*fb->batch));
-	if (!fb->batch)
-		goto err_free_ring;
-	fb->recs = calloc(batch, sizeof(*fb->recs));
-	if (!fb->recs)
-		goto err_free_batch;
-	fb->rec_error = calloc(batch, sizeof(*fb->rec_error));
-	if (!fb->rec_error)
-		goto err_free_recs;
-	fb->reqs = calloc(SGPU_BLOCK_PAGES, sizeof(*fb->reqs));
-	if (!fb->reqs)
-		goto err_free_rec_error;
-	fb->pfns = calloc(SGPU_BLOCK_PAGES, sizeof(*fb->pfns));
-	if (!fb->pfns)
-		goto err_free_reqs;
+		return -ENOMEM;
+	for (i = 0; i < slots; i++) {
+		if (scratch_alloc(&fb->scratch[i], batch))
+			goto err_free_scratch;
+		fb->scratch[i].slot = i;
+	}
+	fb->nr_slots = slots;
 	pthread_spin_init(&fb->lock, PTHREAD_PROCESS_PRIVATE);
 	return 0;
 
-err_free_reqs:
-	free(fb->reqs);
-err_free_rec_error:
-	free(fb->rec_error);
-err_free_recs:
-	free(fb->recs);
-err_free_batch:
-	free(fb->batch);
-err_free_ring:
+err_free_scratch:
+	while (i--)
+		scratch_free(&fb->scratch[i]);
 	free(fb->ring);
-err_nomem:
 	memset(fb, 0, sizeof(*fb));
 	return -ENOMEM;
 }
@@ -103,11 +115,8 @@ void sgpu_fault_buffer_fini(struct sgpu_fault_buffer *fb)
 	if (!fb->ring)
 		return;
 	pthread_spin_destroy(&fb->lock);
-	free(fb->pfns);
-	free(fb->reqs);
-	free(fb->rec_error);
-	free(fb->recs);
-	free(fb->batch);
+	for (unsigned int i = 0; i < fb->nr_slots; i++)
+		scratch_free(&fb->scratch[i]);
 	free(fb->ring);
 	memset(fb, 0, sizeof(*fb));
 }
@@ -130,8 +139,9 @@ bool sgpu_fault_post(struct sgpu *gpu, const struct sgpu_fault_record *rec)
 	return posted;
 }
 
-/* Copies up to a batch out of the ring; service lock held. */
-static unsigned int fault_drain(struct sgpu_fault_buffer *fb)
+/* Copies up to a batch out of the ring into @out; a slot held. */
+static unsigned int fault_drain(struct sgpu_fault_buffer *fb,
+				struct sgpu_fault_record *out)
 {
 	unsigned int n;
 
@@ -140,7 +150,7 @@ static unsigned int fault_drain(struct sgpu_fault_buffer *fb)
 	if (n > fb->batch_size)
 		n = fb->batch_size;
 	for (unsigned int i = 0; i < n; i++)
-		fb->batch[i] = fb->ring[(fb->head + i) % fb->capacity];
+		out[i] = fb->ring[(fb->head + i) % fb->capacity];
 	fb->head = (fb->head + n) % fb->capacity;
 	atomic_store_explicit(&fb->count,
 			      atomic_load_explicit(&fb->count,
@@ -150,21 +160,43 @@ static unsigned int fault_drain(struct sgpu_fault_buffer *fb)
 	return n;
 }
 
+/* Takes a free service slot; -1 when all are busy. */
+static int slot_trylock(struct sgpu_fault_buffer *fb)
+{
+	unsigned int busy = atomic_load_explicit(&fb->slots_busy,
+						 memory_order_relaxed);
+
+	for (;;) {
+		unsigned int free_slots = ~busy & ((1u << fb->nr_slots) - 1);
+		int slot;
+
+		if (!free_slots)
+			return -1;
+		slot = __builtin_ctz(free_slots);
+		if (atomic_compare_exchange_weak_explicit(
+			    &fb->slots_busy, &busy, busy | (1u << slot),
+			    memory_order_acquire, memory_order_relaxed))
+			return slot;
+	}
+}
+
 unsigned int sgpu_fault_service(struct sgpu *gpu)
 {
 	struct sgpu_fault_buffer *fb = &gpu->faults;
 	unsigned int batches = 0, n;
+	int slot;
 
-	if (!atomic_load_explicit(&fb->count, memory_order_relaxed) ||
-	    atomic_load_explicit(&fb->servicing, memory_order_relaxed) ||
-	    atomic_exchange_explicit(&fb->servicing, true,
-				     memory_order_acquire))
+	if (!atomic_load_explicit(&fb->count, memory_order_relaxed))
 		return 0;
-	while ((n = fault_drain(fb)) != 0) {
-		sgpu_fault_service_batch(gpu, fb->batch, n);
+	slot = slot_trylock(fb);
+	if (slot < 0)
+		return 0;
+	while ((n = fault_drain(fb, fb->scratch[slot].batch)) != 0) {
+		sgpu_fault_service_batch(gpu, &fb->scratch[slot], n);
 		batches++;
 	}
-	atomic_store_explicit(&fb->servicing, false, memory_order_release);
+	atomic_fetch_and_explicit(&fb->slots_busy, ~(1u << slot),
+				  memory_order_release);
 	return batches;
 }
 

@@ -29,7 +29,13 @@
  *    absent, but inside a VMA (not a hole), are faulted in with the
  *    window's strongest access (a write stream wants writable pages); a
  *    write prefetch refused with -EPERM is retried read-only. Prefetch
- *    errors never cancel a fault; they are counted.
+ *    errors never cancel a fault; they are counted. Under the density
+ *    policy, a phase 1 that found every page already mapped by the CPU
+ *    (populated memory) instead snapshots the rest of the 2 MiB block and
+ *    maps what is present (extend_populated()).
+ *
+ * Servicers of different slots run this at the same time on different
+ * batches, but never in the same 2 MiB block (block_claim()).
  * 6. Replay: the replay sequence is bumped once for the batch, then every
  *    record gets its reply. A record weaker than its page's strongest
  *    access, on a page that failed, is answered -EAGAIN (walk and fault
@@ -40,13 +46,16 @@
  *
  * DOC: Locking
  *
- * Called by the holder of the fault buffer's service lock (fault.c),
- * which owns the buffer's scratch arrays. Takes each VM's update lock
- * (through vm.c and prefetch.c) and nothing else of its own.
+ * Called by a servicer of the fault buffer (fault.c) with the scratch
+ * arrays of the service slot it holds. Takes each VM's update lock
+ * (through vm.c and prefetch.c) and nothing else of its own; servicers
+ * of other slots may run the same code at the same time, on other
+ * batches.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,12 +112,12 @@ static bool records_resident(struct sgpu_vm *vm,
 }
 
 /* Phase 2: fault in the absent pages of the prefetch region. */
-static void prefetch_absent(struct sgpu *gpu, struct sgpu_vm *vm,
-			    uint64_t span_start, const struct sgpu_prefetch *pf,
+static void prefetch_absent(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
+			    struct sgpu_vm *vm, uint64_t span_start,
+			    const struct sgpu_prefetch *pf,
 			    const struct hmm_fault_window *win,
 			    uint64_t deadline)
 {
-	struct sgpu_fault_buffer *fb = &gpu->faults;
 	bool write = win->strongest >= HMM_FAULT_WRITE;
 	uint64_t base = (pf->start - span_start) >> SGPU_PAGE_SHIFT;
 	uint64_t npages = (pf->end - pf->start) >> SGPU_PAGE_SHIFT;
@@ -162,13 +171,101 @@ static void prefetch_absent(struct sgpu *gpu, struct sgpu_vm *vm,
 	sgpu_stat_add(gpu, prefetch_pages, committed);
 }
 
+/* Was every page of [start, end) mapped by the CPU (phase 1 results)? */
+static bool span_populated(const struct sgpu_fault_scratch *fb, uint64_t start,
+			   uint64_t end)
+{
+	for (uint64_t i = 0; i < (end - start) >> SGPU_PAGE_SHIFT; i++)
+		if ((fb->pfns[i] & (HMM_PFN_VALID | HMM_PFN_ERROR)) !=
+		    HMM_PFN_VALID)
+			return false;
+	return true;
+}
+
+/*
+ * Density policy, populated memory: the whole span of phase 1 was already
+ * mapped by the CPU, so the rest of its 2 MiB block most likely is too.
+ * Mapping a present page costs a snapshot (~16 ns) and a PTE; a fault
+ * costs a few microseconds. So snapshot the rest of the block and commit
+ * what the CPU maps (nothing is faulted in: absent pages stay absent).
+ */
+static void extend_populated(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
+			     struct sgpu_vm *vm, uint64_t start, uint64_t end,
+			     uint64_t deadline)
+{
+	uint64_t block = start & ~(SGPU_HUGE_SIZE - 1);
+	uint64_t resident[SGPU_BLOCK_PAGES / 64];
+	unsigned int first = 0, last = SGPU_BLOCK_PAGES - 1, committed = 0;
+	unsigned int before, after;
+
+	pthread_rwlock_rdlock(&vm->lock);
+	before = sgpu_pt_block_bitmap(&vm->pt, block, resident);
+	pthread_rwlock_unlock(&vm->lock);
+	while (first < last && (resident[first / 64] >> (first % 64) & 1))
+		first++;
+	while (last > first && (resident[last / 64] >> (last % 64) & 1))
+		last--;
+	if (first == last)
+		return;
+	memset(fb->reqs, 0, (last - first + 1) * sizeof(*fb->reqs));
+	(void)mm_watch_range(vm->mm, block, block + SGPU_HUGE_SIZE);
+	sgpu_stat_add(gpu, prefetch_regions, 1);
+	if (sgpu_vm_fault_range(vm, block + ((uint64_t)first << SGPU_PAGE_SHIFT),
+				block + ((uint64_t)(last + 1) << SGPU_PAGE_SHIFT),
+				fb->reqs, fb->pfns, deadline, &committed)) {
+		sgpu_stat_add(gpu, prefetch_failed, 1);
+		return;
+	}
+	pthread_rwlock_rdlock(&vm->lock);
+	after = sgpu_pt_block_bitmap(&vm->pt, block, resident);
+	pthread_rwlock_unlock(&vm->lock);
+	sgpu_stat_add(gpu, prefetch_pages, after > before ? after - before : 0);
+}
+
+/*
+ * Servicers of different slots work in parallel, but not in the same 2 MiB
+ * block: two units streaming through one block would fault it in twice
+ * over (the prefetch region is the block) and contend for its page table
+ * lock in the kernel. A servicer publishes its block and, if a servicer of
+ * a lower slot has published the same one, waits for it to move on (the
+ * lower slot wins, so two never wait for each other); its own faults are
+ * then usually resident already.
+ */
+static uint64_t block_key(const struct sgpu_vm *vm, uint64_t addr)
+{
+	return (addr & ~(SGPU_HUGE_SIZE - 1)) | (vm->id & (SGPU_HUGE_SIZE - 1)) |
+	       1;
+}
+
+static void block_claim(struct sgpu *gpu, unsigned int slot, uint64_t key)
+{
+	struct sgpu_fault_buffer *fb = &gpu->faults;
+	uint64_t start = 0;
+
+	atomic_store(&fb->slot_block[slot], key);
+	for (unsigned int i = 0; i < slot; i++) {
+		while (atomic_load(&fb->slot_block[i]) == key) {
+			if (!start)
+				start = sgpu_now_ns();
+			if (sgpu_now_ns() - start > 20000)
+				sched_yield();
+			else
+				sgpu_cpu_relax();
+		}
+	}
+}
+
+static void block_release(struct sgpu *gpu, unsigned int slot)
+{
+	atomic_store(&gpu->faults.slot_block[slot], 0);
+}
+
 /* One coalesced window (steps 3 to 5); sets fb->rec_error of its faults. */
-static void service_window(struct sgpu *gpu, struct sgpu_vm *vm,
-			   const struct hmm_fault_window *win,
+static void service_window(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
+			   struct sgpu_vm *vm, const struct hmm_fault_window *win,
 			   const struct hmm_fault_record *recs, size_t nrecs,
 			   uint64_t deadline)
 {
-	struct sgpu_fault_buffer *fb = &gpu->faults;
 	const struct hmm_fault_record *faults = &recs[win->first];
 	struct sgpu_prefetch pf;
 	uint64_t start = win->start, end = win->end, off;
@@ -203,8 +300,11 @@ static void service_window(struct sgpu *gpu, struct sgpu_vm *vm,
 	if (!ret) {
 		for (size_t k = 0; k < win->nr_faults; k++)
 			fb->rec_error[win->first + k] = 0;
-		if (pf.start < pf.end)
-			prefetch_absent(gpu, vm, start, &pf, win, deadline);
+		if (gpu->cfg.prefetch == SGPU_PREFETCH_DENSITY &&
+		    end - start < SGPU_HUGE_SIZE && span_populated(fb, start, end))
+			extend_populated(gpu, fb, vm, start, end, deadline);
+		else if (pf.start < pf.end)
+			prefetch_absent(gpu, fb, vm, start, &pf, win, deadline);
 		return;
 	}
 	if (win->nr_faults == 1 || ret == -EBUSY) {
@@ -226,11 +326,10 @@ static void service_window(struct sgpu *gpu, struct sgpu_vm *vm,
 }
 
 /* Steps 2 to 5 for the records @b[0..n) of one VM; sets their ->error. */
-static void service_vm(struct sgpu *gpu, struct sgpu_vm *vm,
-		       struct sgpu_fault_record *b, unsigned int n,
-		       uint64_t deadline)
+static void service_vm(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
+		       struct sgpu_vm *vm, struct sgpu_fault_record *b,
+		       unsigned int n, uint64_t deadline)
 {
-	struct sgpu_fault_buffer *fb = &gpu->faults;
 	uint64_t winreq[SGPU_FAULT_WINDOW_PAGES];
 	const struct hmm_fault_record *recs;
 	struct hmm_fault_window win;
@@ -264,8 +363,10 @@ static void service_vm(struct sgpu *gpu, struct sgpu_vm *vm,
 				fb->rec_error[win.first + k] = -EBUSY;
 			continue;
 		}
-		service_window(gpu, vm, &win, recs, nu, deadline);
+		block_claim(gpu, fb->slot, block_key(vm, win.start));
+		service_window(gpu, fb, vm, &win, recs, nu, deadline);
 	}
+	block_release(gpu, fb->slot);
 
 	for (unsigned int k = 0; k < n; k++) {
 		size_t u = record_find(recs, nu, b[k].addr & SGPU_PAGE_MASK);
@@ -277,9 +378,10 @@ static void service_vm(struct sgpu *gpu, struct sgpu_vm *vm,
 	}
 }
 
-void sgpu_fault_service_batch(struct sgpu *gpu, struct sgpu_fault_record *b,
+void sgpu_fault_service_batch(struct sgpu *gpu, struct sgpu_fault_scratch *sc,
 			      unsigned int n)
 {
+	struct sgpu_fault_record *b = sc->batch;
 	uint64_t start = sgpu_now_ns();
 	uint64_t deadline = start + SERVICE_BUDGET_NS;
 	uint64_t cancelled = 0;
@@ -294,7 +396,7 @@ void sgpu_fault_service_batch(struct sgpu *gpu, struct sgpu_fault_record *b,
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && b[j].vm == b[i].vm; j++)
 			;
-		service_vm(gpu, b[i].vm, &b[i], j - i, deadline);
+		service_vm(gpu, sc, b[i].vm, &b[i], j - i, deadline);
 	}
 
 	/* Replay once for the whole batch. */

@@ -52,17 +52,23 @@ static uint64_t cu_translate(struct sgpu_cu *cu, uint64_t va,
 	for (;;) {
 		uint64_t host;
 
-		if (pass) {
-			sgpu_qs_pass(cu);
+		/* The quiescent point (if @pass) is passed in the lookup. */
+		host = sgpu_vm_walk_fill(vm, cu, va, need_write, pass);
+		if (pass)
 			sgpu_qs_yield_point(cu);
-		}
-		host = sgpu_vm_walk_fill(vm, cu, va, need_write);
 		if (host)
 			return host;
 
-		/* Quiescent while waiting: the unit holds no translation. */
+		/*
+		 * Quiescent while waiting: the unit holds no translation. And
+		 * outside the SIGSEGV guard (cu.c): the fault service is driver
+		 * code, not a device access; a signal there is a bug to report,
+		 * not a device fault to unwind from with locks held.
+		 */
 		sgpu_qs_exit(cu);
+		cu->in_dispatch = 0;
 		ret = sgpu_fault_raise(cu, vm, va & SGPU_PAGE_MASK, access);
+		cu->in_dispatch = 1;
 		sgpu_qs_enter(cu);
 		if (ret && ret != -EAGAIN)
 			break;

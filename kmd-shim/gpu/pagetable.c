@@ -157,34 +157,21 @@ void sgpu_pt_fini(struct sgpu_pt *pt)
 	assert(pt->nr_tables == 0 && pt->nr_ptes == 0 && pt->nr_huge == 0);
 }
 
+static struct sgpu_pt_node *pt_leaf_get(struct sgpu_pt *pt, uint64_t va);
+
 int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 		uint64_t flags)
 {
-	struct sgpu_pt_node *node = pt->root;
+	struct sgpu_pt_node *node;
 	uint64_t *pte;
 
 	if ((va | host) & ~SGPU_PTE_ADDR_MASK || va >= SGPU_VA_LIMIT ||
 	    !(flags & SGPU_PTE_VALID) || flags & ~SGPU_PTE_MAP_FLAGS)
 		return -EINVAL;
 
-	for (int level = 0; level < SGPU_PT_LEVELS - 1; level++) {
-		unsigned int i = pt_index(va, level);
-
-		if (level == HUGE_LEVEL && node->huge && node->huge[i]) {
-			/* A 4 KiB mapping replaces the 2 MiB page around it. */
-			node->huge[i] = 0;
-			node->used--;
-			pt->nr_huge--;
-		}
-		if (!node->child[i]) {
-			node->child[i] = pt_node_alloc(pt);
-			if (!node->child[i])
-				return -ENOMEM;
-			node->used++;
-		}
-		node = node->child[i];
-	}
-
+	node = pt_leaf_get(pt, va);
+	if (!node)
+		return -ENOMEM;
 	pte = &node->pte[pt_index(va, SGPU_PT_LEVELS - 1)];
 	if (!*pte) {
 		node->used++;
@@ -193,6 +180,65 @@ int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 	*pte = host | flags;
 	pt_debug_check_node(node, SGPU_PT_LEVELS - 1);
 	return 0;
+}
+
+/* The leaf table of @va, created on the way (a 2 MiB entry is dropped). */
+static struct sgpu_pt_node *pt_leaf_get(struct sgpu_pt *pt, uint64_t va)
+{
+	struct sgpu_pt_node *node = pt->root;
+
+	for (int level = 0; level < SGPU_PT_LEVELS - 1; level++) {
+		unsigned int i = pt_index(va, level);
+
+		if (level == HUGE_LEVEL && node->huge && node->huge[i]) {
+			node->huge[i] = 0;
+			node->used--;
+			pt->nr_huge--;
+		}
+		if (!node->child[i]) {
+			node->child[i] = pt_node_alloc(pt);
+			if (!node->child[i])
+				return NULL;
+			node->used++;
+		}
+		node = node->child[i];
+	}
+	return node;
+}
+
+int sgpu_pt_map_run(struct sgpu_pt *pt, uint64_t va, const uint64_t *entries,
+		    unsigned int n)
+{
+	struct sgpu_pt_node *leaf;
+	unsigned int first = pt_index(va, SGPU_PT_LEVELS - 1), written = 0;
+
+	if ((va & ~SGPU_PTE_ADDR_MASK) || va >= SGPU_VA_LIMIT || !n ||
+	    first + n > SGPU_PT_ENTRIES)
+		return -EINVAL;
+	for (unsigned int k = 0; k < n; k++) {
+		uint64_t e = entries[k];
+
+		if (e && (!(e & SGPU_PTE_VALID) ||
+			  (e & SGPU_PTE_FLAGS & ~SGPU_PTE_MAP_FLAGS)))
+			return -EINVAL;
+	}
+	leaf = pt_leaf_get(pt, va);
+	if (!leaf)
+		return -ENOMEM;
+	for (unsigned int k = 0; k < n; k++) {
+		uint64_t *pte = &leaf->pte[first + k];
+
+		if (!entries[k])
+			continue;
+		if (!*pte) {
+			leaf->used++;
+			pt->nr_ptes++;
+		}
+		*pte = entries[k];
+		written++;
+	}
+	pt_debug_check_node(leaf, SGPU_PT_LEVELS - 1);
+	return (int)written;
 }
 
 int sgpu_pt_map_huge(struct sgpu_pt *pt, uint64_t va, uint64_t host,

@@ -79,6 +79,15 @@ void sgpu_pt_fini(struct sgpu_pt *pt);
 int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 		uint64_t flags);
 /*
+ * Maps the pages [va, va + n pages) of one 2 MiB block (the run must not
+ * cross it) with one descent: @entries[k] is target | flags for page k,
+ * or 0 to leave it alone. A 2 MiB entry over the block is dropped first.
+ * Returns the number of entries written, -EINVAL (nothing written) or
+ * -ENOMEM.
+ */
+int sgpu_pt_map_run(struct sgpu_pt *pt, uint64_t va, const uint64_t *entries,
+		    unsigned int n);
+/*
  * Maps a 2 MiB page: @va and @host (the target) 2 MiB aligned. Any 4 KiB
  * entries below it are dropped first. Returns 0, -EINVAL or -ENOMEM.
  */

@@ -41,6 +41,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "gpu/sgpu.h"
 
 /* Pages set in bits[first, first + n), n a power of two. */
@@ -76,19 +78,25 @@ static size_t records_lower_bound(const struct hmm_fault_record *recs,
 	return lo;
 }
 
+static bool bit_set(const uint64_t *bits, unsigned int i)
+{
+	return bits[i / 64] & (1ull << (i % 64));
+}
+
 static void density_region(struct sgpu *gpu, struct sgpu_vm *vm,
 			   uint64_t fault, const struct hmm_fault_record *recs,
 			   size_t nrecs, struct sgpu_prefetch *out)
 {
 	uint64_t block = fault & ~(SGPU_HUGE_SIZE - 1);
-	uint64_t bits[SGPU_BLOCK_PAGES / 64];
+	uint64_t resident[SGPU_BLOCK_PAGES / 64], bits[SGPU_BLOCK_PAGES / 64];
 	unsigned int f = (unsigned int)((fault - block) >> SGPU_PAGE_SHIFT);
-	unsigned int pct = gpu->cfg.density_pct, best = 0;
+	unsigned int pct = gpu->cfg.density_pct, best = 0, first, last;
 
 	pthread_rwlock_rdlock(&vm->lock);
-	sgpu_pt_block_bitmap(&vm->pt, block, bits);
+	sgpu_pt_block_bitmap(&vm->pt, block, resident);
 	pthread_rwlock_unlock(&vm->lock);
 
+	memcpy(bits, resident, sizeof(bits));
 	for (size_t k = records_lower_bound(recs, nrecs, block);
 	     k < nrecs && recs[k].addr < block + SGPU_HUGE_SIZE; k++) {
 		unsigned int p = (unsigned int)((recs[k].addr - block) >>
@@ -98,15 +106,25 @@ static void density_region(struct sgpu *gpu, struct sgpu_vm *vm,
 	}
 
 	for (unsigned int size = 2; size <= SGPU_BLOCK_PAGES; size <<= 1) {
-		unsigned int first = f & ~(size - 1);
-
+		first = f & ~(size - 1);
 		if (bits_count(bits, first, size) * 100u > size * pct)
 			best = size;
 	}
 	if (!best)
 		return;
-	out->start = block + ((uint64_t)(f & ~(best - 1)) << SGPU_PAGE_SHIFT);
-	out->end = out->start + ((uint64_t)best << SGPU_PAGE_SHIFT);
+	/*
+	 * What is resident at either end of the region needs no second look:
+	 * a stream's region is half resident (its lower half), and would
+	 * otherwise be snapshotted and committed again at every doubling.
+	 */
+	first = f & ~(best - 1);
+	last = first + best - 1;
+	while (first < last && bit_set(resident, first))
+		first++;
+	while (last > first && bit_set(resident, last))
+		last--;
+	out->start = block + ((uint64_t)first << SGPU_PAGE_SHIFT);
+	out->end = block + ((uint64_t)(last + 1) << SGPU_PAGE_SHIFT);
 }
 
 void sgpu_prefetch_region(struct sgpu *gpu, struct sgpu_vm *vm,

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gpu/sgpu.h"
 
@@ -57,7 +58,8 @@ static void sgpu_destroy(struct sgpu *gpu)
 static int sgpu_create(struct sgpu **out)
 {
 	struct sgpu *gpu = calloc(1, sizeof(*gpu));
-	unsigned int ring;
+	unsigned int ring, slots;
+	long cpus;
 	int ret;
 
 	if (!gpu)
@@ -70,7 +72,11 @@ static int sgpu_create(struct sgpu **out)
 	ring = 2 * gpu->cfg.fault_batch;
 	if (ring < SGPU_FAULT_RING_MIN)
 		ring = SGPU_FAULT_RING_MIN;
-	ret = sgpu_fault_buffer_init(&gpu->faults, gpu->cfg.fault_batch, ring);
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	slots = cpus < 1 ? 1 : cpus > SGPU_FAULT_SLOTS_MAX ? SGPU_FAULT_SLOTS_MAX
+							    : (unsigned int)cpus;
+	ret = sgpu_fault_buffer_init(&gpu->faults, gpu->cfg.fault_batch, ring,
+				     slots);
 	if (ret)
 		goto err_sync;
 	ret = sgpu_cus_start(gpu);

@@ -180,14 +180,29 @@ struct sgpu_fault_record {
 	int error;	/* the servicer's scratch: the outcome */
 };
 
+/* What one servicer works in: a drained batch and its windows. */
+struct sgpu_fault_scratch {
+	unsigned int slot;
+	struct sgpu_fault_record *batch;
+	struct hmm_fault_record *recs;
+	int *rec_error;
+	uint64_t *reqs;
+	uint64_t *pfns;
+};
+
+#define SGPU_FAULT_SLOTS_MAX 8
+
 /**
  * struct sgpu_fault_buffer - the GPU's fault buffer and service state.
  * @lock: protects @ring, @head and @count (a short spinlock: posting and
  *	draining copy a few records, nothing else).
  * @count: also read without @lock as a hint ("anything to do?").
- * @servicing: the service "lock", taken with an atomic exchange (trylock
- *	only): whoever holds it drains and services batches and owns the
- *	scratch arrays below.
+ * @slots_busy: the service "lock": one bit per service slot, taken with a
+ *	compare-and-swap (trylock only, never waited for). A thread that
+ *	holds slot i drains and services batches with @scratch[i]. There are
+ *	@nr_slots slots, one per CPU core: populating absent pages is CPU
+ *	work that cores can share, and a unit whose fault is in another's
+ *	batch would otherwise only wait.
  * @replay_seq: batches completed; bumped once per batch before replies.
  */
 struct sgpu_fault_buffer {
@@ -196,35 +211,33 @@ struct sgpu_fault_buffer {
 	unsigned int capacity;
 	unsigned int head;
 	atomic_uint count;
-	atomic_bool servicing;
+	atomic_uint slots_busy;
+	unsigned int nr_slots;
 	atomic_uint_fast64_t replay_seq;
 	unsigned int batch_size;
-	/* Owned by the holder of @servicing. */
-	struct sgpu_fault_record *batch;
-	struct hmm_fault_record *recs;
-	int *rec_error;
-	uint64_t *reqs;
-	uint64_t *pfns;
+	struct sgpu_fault_scratch scratch[SGPU_FAULT_SLOTS_MAX];
+	/* The 2 MiB block each slot is working on (fault_service.c). */
+	atomic_uint_fast64_t slot_block[SGPU_FAULT_SLOTS_MAX];
 };
 
 int sgpu_fault_buffer_init(struct sgpu_fault_buffer *fb, unsigned int batch,
-			   unsigned int capacity);
+			   unsigned int capacity, unsigned int slots);
 void sgpu_fault_buffer_fini(struct sgpu_fault_buffer *fb);
 /* Appends @rec; false when the buffer is full. */
 bool sgpu_fault_post(struct sgpu *gpu, const struct sgpu_fault_record *rec);
-/* Services batches until the buffer is empty, unless another thread is
- * servicing. Return: the number of batches serviced here. */
+/* Services batches until the buffer is empty, unless every service slot
+ * is taken. Return: the number of batches serviced here. */
 unsigned int sgpu_fault_service(struct sgpu *gpu);
 /*
  * The unit side of a fault: post a record for the page of @va, service
- * the buffer if nobody does, else spin until the reply. The caller is
- * quiescent. Return: 0 (walk again), -EAGAIN (walk again: the page's
+ * the buffer if a service slot is free, else spin until the reply. The
+ * caller is quiescent. Return: 0 (walk again), -EAGAIN (walk again: the page's
  * stronger access failed, this one may not), or the cancel reason.
  */
 int sgpu_fault_raise(struct sgpu_cu *cu, struct sgpu_vm *vm, uint64_t va,
 		     enum sgpu_access access);
 /* fault_service.c: one drained batch; replies to every record. */
-void sgpu_fault_service_batch(struct sgpu *gpu, struct sgpu_fault_record *b,
+void sgpu_fault_service_batch(struct sgpu *gpu, struct sgpu_fault_scratch *sc,
 			      unsigned int n);
 
 /* ---------------------------------------------------------------------- */
@@ -232,7 +245,8 @@ void sgpu_fault_service_batch(struct sgpu *gpu, struct sgpu_fault_record *b,
 
 /**
  * struct sgpu_prefetch - what the prefetcher decided for one window.
- * @start, @end: the region to make resident (contains the window), or
+ * @start, @end: the region to make resident, in the window's 2 MiB
+ *	block (it may be smaller than the window or extend past it), or
  *	empty (start == end) for no prefetch.
  */
 struct sgpu_prefetch {
@@ -271,6 +285,8 @@ struct sgpu_vm {
 	struct mm_struct *mm;
 	struct mmu_interval_notifier notifier;
 	struct sgpu_vm *next;	/* gpu->vms, under gpu->vm_lock */
+	/* Commit scratch (vm.c), under @lock held for writing. */
+	struct commit_run *commit_run;
 };
 
 /* User address space that a mirroring VM covers: [page 1, 2^47). */
@@ -282,7 +298,7 @@ int sgpu_vm_create(struct sgpu *gpu, uint32_t flags, int owner_fd,
 void sgpu_vm_destroy(struct sgpu_vm *vm);
 struct sgpu_vm *sgpu_vm_lookup(struct sgpu *gpu, uint32_t id);
 uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu *cu,
-			   uint64_t va, bool need_write);
+			   uint64_t va, bool need_write, bool pass);
 /* The host address of a leaf entry's target, 0 when it has none. */
 uint64_t sgpu_vm_pte_host(const struct sgpu_vm *vm, uint64_t pte);
 /*
@@ -465,16 +481,34 @@ void sgpu_cu_tlb_fill_group(struct sgpu_cu *cu, uint64_t va0,
 			    unsigned int demand);
 uint64_t sgpu_cu_tlb_l2_lookup(struct sgpu_cu *cu, uint64_t va,
 			       bool need_write);
+uint64_t sgpu_cu_tlb_l2_lookup_pass(struct sgpu_cu *cu, uint64_t va,
+				    bool need_write);
 /* The line of @va in @cu's first level, if it translates @va's page. */
 bool sgpu_cu_tlb_holds(struct sgpu_cu *cu, uint64_t va);
 
 /* shootdown.c */
 void sgpu_gpu_shootdown(struct sgpu *gpu, uint64_t start, uint64_t end);
 void sgpu_quiesce_wait(struct sgpu *gpu, const struct sgpu_vm *vm);
-/* Unit side: device code starts, ends, or passes a quiescent point. */
+/* Unit side: device code starts or ends (a fault wait, a group's end). */
 void sgpu_qs_enter(struct sgpu_cu *cu);
 void sgpu_qs_exit(struct sgpu_cu *cu);
-void sgpu_qs_pass(struct sgpu_cu *cu);
+
+/*
+ * The quiescent point of the miss path, passed inside the unit's l2.lock
+ * (caller holds it): a plain store suffices there, because a shootdown
+ * clears the unit's lines under the same lock and samples the counter
+ * after releasing it. Either the clear comes first, and the unit's later
+ * probes (after it takes the lock) see it; or the store comes first, and
+ * the waiter's sample (after it takes the lock) sees it and waits for the
+ * next move. See shootdown.c.
+ */
+static inline void __sgpu_qs_pass_locked(struct sgpu_cu *cu)
+{
+	atomic_store_explicit(&cu->qs,
+			      atomic_load_explicit(&cu->qs,
+						   memory_order_relaxed) + 2,
+			      memory_order_relaxed);
+}
 /* At a quiescent point: give the core to a preempted unit if asked. */
 void sgpu_qs_yield_point(struct sgpu_cu *cu);
 

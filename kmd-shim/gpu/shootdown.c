@@ -17,10 +17,12 @@
  *    translation, even while it is outside device code (between
  *    dispatches, or waiting in the fault path, where it holds none).
  *  - The unit moves it at every point where it holds no translation:
- *    +1 when a work-group starts, +1 when it ends, +2 when the miss path
- *    is entered (sgpu_qs_pass), -/+1 around a fault wait. Each move is a
- *    sequentially consistent read-modify-write (a full barrier on x86),
- *    so the unit's later probes see every line cleared before it.
+ *    +1 when a work-group starts, +1 when it ends, -/+1 around a fault
+ *    wait (sequentially consistent read-modify-writes, a full barrier on
+ *    x86, so the unit's later probes see every line cleared before), and
+ *    +2 when the miss path is entered, stored inside the unit's l2.lock
+ *    (__sgpu_qs_pass_locked(): the lock orders it against the clears,
+ *    which take the same lock, without another atomic on the miss path).
  *  - A shootdown clears the lines of every unit (sgpu_gpu_shootdown,
  *    under the VM's update lock), and then, after the lock is dropped,
  *    sgpu_quiesce_wait() samples every unit that runs a dispatch of the
@@ -126,11 +128,6 @@ void sgpu_qs_enter(struct sgpu_cu *cu)
 void sgpu_qs_exit(struct sgpu_cu *cu)
 {
 	qs_debug_check(cu, qs_add(cu, 1), false);
-}
-
-void sgpu_qs_pass(struct sgpu_cu *cu)
-{
-	qs_debug_check(cu, qs_add(cu, 2), true);
 }
 
 void sgpu_gpu_shootdown(struct sgpu *gpu, uint64_t start, uint64_t end)

@@ -303,21 +303,18 @@ void sgpu_cu_tlb_fill_group(struct sgpu_cu *cu, uint64_t va0,
 	pthread_spin_unlock(&cu->l2.lock);
 }
 
-/*
- * Looks @va up in the second level; on a hit with the needed permission the
- * line moves to the first level (its victim moving down) and the host
- * address of @va is returned, else 0. Owning unit, VM lock held for reading.
- */
-uint64_t sgpu_cu_tlb_l2_lookup(struct sgpu_cu *cu, uint64_t va,
-			       bool need_write)
+static uint64_t l2_lookup(struct sgpu_cu *cu, uint64_t va, bool need_write,
+			  bool pass)
 {
 	uint64_t page = va & SGPU_PAGE_MASK;
 	struct sgpu_tlb_l2_line *lines;
 	uint64_t host = 0;
 
-	if (!cu->l2.ways)
-		return 0;
 	pthread_spin_lock(&cu->l2.lock);
+	if (pass)
+		__sgpu_qs_pass_locked(cu);
+	if (!cu->l2.ways)
+		goto unlock;
 	lines = l2_set_lines(&cu->l2, l2_set(&cu->l2, page));
 	for (unsigned int w = 0; w < cu->l2.ways; w++) {
 		struct sgpu_tlb_l2_line hit = lines[w];
@@ -332,8 +329,33 @@ uint64_t sgpu_cu_tlb_l2_lookup(struct sgpu_cu *cu, uint64_t va,
 		host = hit.host | (va & ~SGPU_PAGE_MASK);
 		break;
 	}
+unlock:
 	pthread_spin_unlock(&cu->l2.lock);
 	return host;
+}
+
+/*
+ * Looks @va up in the second level; on a hit with the needed permission the
+ * line moves to the first level (its victim moving down) and the host
+ * address of @va is returned, else 0. Owning unit. No VM lock is needed:
+ * the line moves under l2.lock, which a shootdown holds to clear both
+ * levels, so a line is either moved before the clear (and cleared in the
+ * first level) or gone.
+ */
+uint64_t sgpu_cu_tlb_l2_lookup(struct sgpu_cu *cu, uint64_t va,
+			       bool need_write)
+{
+	return l2_lookup(cu, va, need_write, false);
+}
+
+/*
+ * The same, entered at a quiescent point: the unit passes it inside the
+ * lock (shootdown.c), which saves the miss path a read-modify-write.
+ */
+uint64_t sgpu_cu_tlb_l2_lookup_pass(struct sgpu_cu *cu, uint64_t va,
+				    bool need_write)
+{
+	return l2_lookup(cu, va, need_write, true);
 }
 
 bool sgpu_cu_tlb_holds(struct sgpu_cu *cu, uint64_t va)

@@ -57,6 +57,16 @@
 /* Pages a walk fills at once: a 64 KiB group. */
 #define SGPU_FILL_AHEAD_PAGES 16
 
+/*
+ * Commit state: 4 KiB entries gathered per 2 MiB block, written with one
+ * descent of the table (sgpu_pt_map_run()).
+ */
+struct commit_run {
+	uint64_t block;		/* block of the gathered entries */
+	unsigned int first, last;	/* gathered pages [first, last] */
+	uint64_t entry[SGPU_BLOCK_PAGES];
+};
+
 static struct sgpu_vm *to_vm(struct mmu_interval_notifier *mni)
 {
 	return (struct sgpu_vm *)((char *)mni -
@@ -143,9 +153,14 @@ int sgpu_vm_create(struct sgpu *gpu, uint32_t flags, int owner_fd,
 	vm->flags = flags;
 	vm->owner_fd = owner_fd;
 
+	vm->commit_run = calloc(1, sizeof(*vm->commit_run));
+	if (!vm->commit_run) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
 	ret = -pthread_rwlock_init(&vm->lock, NULL);
 	if (ret)
-		goto err_free;
+		goto err_free_run;
 	ret = sgpu_pt_init(&vm->pt);
 	if (ret)
 		goto err_lock;
@@ -178,6 +193,8 @@ err_pt:
 	sgpu_pt_fini(&vm->pt);
 err_lock:
 	pthread_rwlock_destroy(&vm->lock);
+err_free_run:
+	free(vm->commit_run);
 err_free:
 	free(vm);
 	return ret;
@@ -204,6 +221,7 @@ void sgpu_vm_destroy(struct sgpu_vm *vm)
 	sgpu_gpu_shootdown(gpu, 0, SGPU_VA_LIMIT);
 	sgpu_pt_fini(&vm->pt);
 	pthread_rwlock_destroy(&vm->lock);
+	free(vm->commit_run);
 	free(vm);
 }
 
@@ -236,30 +254,32 @@ uint64_t sgpu_vm_pte_host(const struct sgpu_vm *vm, uint64_t pte)
 
 /*
  * sgpu_vm_walk_fill() - the miss path below the first-level TLB: look @va
- * up in @cu's second level, else walk the page table and, when the entry
- * grants @need_write, fill @cu's first level (and fill ahead), all under
- * vm->lock held for reading. Filling under the same lock that the
- * invalidate callback holds for writing is what guarantees that no line is
- * filled from an entry an invalidation has already cleared (the walk and
- * the fill cannot straddle the callback's clear-and-shootdown).
+ * up in @cu's second level (passing the unit's quiescent point there if
+ * @pass), else walk the page table and, when the entry grants @need_write,
+ * fill @cu's first level (and fill ahead) under vm->lock held for reading.
+ * Filling under the same lock that the invalidate callback holds for
+ * writing is what guarantees that no line is filled from an entry an
+ * invalidation has already cleared (the walk and the fill cannot straddle
+ * the callback's clear-and-shootdown). The second-level lookup needs no VM
+ * lock (tlb.c).
  *
  * Return: the host address of @va, or 0 when the entry is missing or lacks
  * the permission (the caller raises a device fault).
  */
 uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu *cu,
-			   uint64_t va, bool need_write)
+			   uint64_t va, bool need_write, bool pass)
 {
 	uint64_t group[SGPU_FILL_AHEAD_PAGES], lines[SGPU_FILL_AHEAD_PAGES];
 	unsigned int idx = (va >> SGPU_PAGE_SHIFT) & (SGPU_FILL_AHEAD_PAGES - 1);
-	uint64_t pte, host = 0;
+	uint64_t pte, host;
 
-	pthread_rwlock_rdlock(&vm->lock);
-	host = sgpu_cu_tlb_l2_lookup(cu, va, need_write);
+	host = pass ? sgpu_cu_tlb_l2_lookup_pass(cu, va, need_write)
+		    : sgpu_cu_tlb_l2_lookup(cu, va, need_write);
 	if (host) {
-		pthread_rwlock_unlock(&vm->lock);
 		sgpu_count(&cu->cnt.l2_hits, 1);
 		return host;
 	}
+	pthread_rwlock_rdlock(&vm->lock);
 	sgpu_pt_lookup_group(&vm->pt, va, SGPU_FILL_AHEAD_PAGES, group);
 	pte = group[idx];
 	if ((pte & SGPU_PTE_VALID) && (!need_write || (pte & SGPU_PTE_WRITE)))
@@ -297,39 +317,66 @@ static void __sgpu_vm_split_huge(struct sgpu_vm *vm, uint64_t va)
 		sgpu_gpu_shootdown(vm->gpu, block, block + SGPU_HUGE_SIZE);
 }
 
+/* Writes the gathered run; caller holds vm->lock for writing. */
+static int __commit_flush(struct sgpu_vm *vm, struct commit_run *run)
+{
+	int ret;
+
+	if (run->first > run->last)
+		return 0;
+	ret = sgpu_pt_map_run(&vm->pt, run->block +
+				       ((uint64_t)run->first << SGPU_PAGE_SHIFT),
+			      &run->entry[run->first], run->last - run->first + 1);
+	memset(&run->entry[run->first], 0,
+	       (run->last - run->first + 1) * sizeof(run->entry[0]));
+	run->first = SGPU_BLOCK_PAGES;
+	run->last = 0;
+	return ret < 0 ? ret : 0;
+}
+
 /*
  * Commits the VALID entries of @range; caller holds vm->lock for writing.
  * An entry that the CPU maps with a 2 MiB page (map order 9, seed 003)
  * becomes one 2 MiB device page covering the whole aligned block, even
  * where the block extends past the range: the CPU mapping is the whole
  * block, and its invalidation reaches the device through the notifier.
+ * Returns the number of pages committed; on -ENOMEM it stops early (the
+ * faulting unit walks, misses and faults again).
  */
 static unsigned int __sgpu_vm_commit(struct sgpu_vm *vm,
 				     const struct hmm_range *range)
 {
 	unsigned long npages = (range->end - range->start) >> HMM_PAGE_SHIFT;
+	struct commit_run *run = vm->commit_run;
 	unsigned int committed = 0;
 
+	run->first = SGPU_BLOCK_PAGES;
+	run->last = 0;
 	for (unsigned long i = 0; i < npages; i++) {
 		uint64_t e = range->hmm_pfns[i];
 		uint64_t va = range->start + (i << HMM_PAGE_SHIFT);
+		uint64_t block = va & ~(SGPU_HUGE_SIZE - 1);
 		uint64_t host = hmm_pfn_to_host(range, i);
 		uint64_t flags = SGPU_PTE_VALID;
+		unsigned int k = (unsigned int)((va - block) >> HMM_PAGE_SHIFT);
 
 		if (!(e & HMM_PFN_VALID) || (e & HMM_PFN_ERROR))
 			continue;
-		if ((i == 0 || !(va & (SGPU_HUGE_SIZE - 1))))
-			__sgpu_vm_split_huge(vm, va);
 		if (e & HMM_PFN_WRITE)
 			flags |= SGPU_PTE_WRITE | SGPU_PTE_ATOMIC;
+		if (block != run->block && __commit_flush(vm, run))
+			break;
+		run->block = block;
+		if (i == 0 || k == 0)
+			__sgpu_vm_split_huge(vm, va);
 
 		if (hmm_pfn_to_map_order(e) == SGPU_HUGE_SHIFT - HMM_PAGE_SHIFT &&
 		    !(e & HMM_PFN_DEVICE_PRIVATE) &&
 		    ((va ^ host) & (SGPU_HUGE_SIZE - 1)) == 0) {
-			uint64_t block = va & ~(SGPU_HUGE_SIZE - 1);
 			unsigned long next;
 
-			if (sgpu_pt_map_huge(&vm->pt, block,
+			if (__commit_flush(vm, run) ||
+			    sgpu_pt_map_huge(&vm->pt, block,
 					     host & ~(SGPU_HUGE_SIZE - 1), flags))
 				break;
 			next = (block + SGPU_HUGE_SIZE - range->start) >>
@@ -338,10 +385,15 @@ static unsigned int __sgpu_vm_commit(struct sgpu_vm *vm,
 			i = next - 1;
 			continue;
 		}
-		if (sgpu_pt_map(&vm->pt, va, host, flags))
-			break;	/* -ENOMEM: the faulting page is retried */
+		run->entry[k] = (host & SGPU_PTE_ADDR_MASK) | flags;
+		if (k < run->first)
+			run->first = k;
+		if (k > run->last)
+			run->last = k;
 		committed++;
 	}
+	if (__commit_flush(vm, run))
+		committed = 0;	/* -ENOMEM: the faulting page is retried */
 #if SVMCL_DEBUG_CHECKS
 	if (sgpu_pt_check(&vm->pt))
 		abort();

@@ -134,7 +134,14 @@ static LLVMValueRef build_translate(struct clc_module *m, LLVMBuilderRef b)
 
 		tagp = LLVMBuildInBoundsGEP2(b, i8, ent, &off, 1, "");
 	}
+	/*
+	 * Relaxed atomic loads (plain moves on x86): shootdowns rewrite the
+	 * line from other threads, and the probe must re-read it on every
+	 * access rather than have a loop-invariant load hoisted out of a loop.
+	 */
 	tag = LLVMBuildLoad2(b, m->i64, tagp, "tag");
+	LLVMSetOrdering(tag, LLVMAtomicOrderingMonotonic);
+	LLVMSetAlignment(tag, 8);
 	hit = LLVMBuildICmp(b, LLVMIntEQ, tag,
 			    LLVMBuildAnd(b, va,
 					 LLVMBuildOr(b,
@@ -155,6 +162,8 @@ static LLVMValueRef build_translate(struct clc_module *m, LLVMBuilderRef b)
 		addp = LLVMBuildInBoundsGEP2(b, i8, ent, &off, 1, "");
 	}
 	addend = LLVMBuildLoad2(b, m->i64, addp, "addend");
+	LLVMSetOrdering(addend, LLVMAtomicOrderingMonotonic);
+	LLVMSetAlignment(addend, 8);
 	LLVMBuildRet(b, LLVMBuildAdd(b, va, addend, ""));
 
 	LLVMPositionBuilderAtEnd(b, bb_miss);

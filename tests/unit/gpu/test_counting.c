@@ -19,7 +19,7 @@
 
 #define PG 4096ull
 #define SRC 0x600000000ull	/* device VAs: other groups, other lines */
-#define DST 0x600110000ull	/* (a multiple of 1 MiB apart would share a line) */
+#define DST 0x600110000ull	/* (L1-size multiples apart share a line) */
 
 static struct sgpu *gpu;
 static struct sgpu_vm *vm;
@@ -38,7 +38,7 @@ static void wg_misaligned(const void *args, struct sgpu_cu_state *cu)
 	(void)*(volatile uint32_t *)dev_xlate(cu, SRC + 2, 4, SGPU_ACCESS_READ);
 }
 
-#define ALIAS (SRC + (1ull << 20))	/* same first-level line as SRC */
+#define ALIAS (SRC + SGPU_TLB_L1_ENTRIES * PG)	/* same L1 line as SRC */
 
 static void wg_ping_pong(const void *args, struct sgpu_cu_state *cu)
 {

@@ -159,6 +159,36 @@ static void test_inline_device_fault(void **state)
 	assert_int_equal(out, 77);
 }
 
+/* Touches memory without translating: what a stale TLB line would do. */
+static void wg_raw_read(const void *args, struct sgpu_cu_state *cu)
+{
+	(void)cu;
+	(void)**(volatile const uint32_t *const *)args;
+}
+
+/*
+ * The SIGSEGV guard on the inline unit, twice in a row on this thread: the
+ * unwinding must leave the signal unblocked (a blocked SIGSEGV would kill
+ * the process the second time).
+ */
+static void test_inline_guard_twice(void **state)
+{
+	struct fx *f = *state;
+	uint32_t *p = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	const void *args[1] = { p };
+	struct kmd_dispatch d;
+
+	assert_true(p != MAP_FAILED);
+	for (int i = 0; i < 3; i++) {
+		d = run(f, f->mirror, wg_raw_read, args, 1, 1);
+		assert_int_equal(d.status, -EFAULT);
+		assert_int_equal(d.fault_addr, (uintptr_t)p);
+		assert_int_equal(d.fault_unit, f->gpu->num_cus);
+	}
+	munmap(p, PG);
+}
+
 /* VRAM-kind entries resolve through the device memory aperture. */
 static void test_vram_target(void **state)
 {
@@ -234,6 +264,7 @@ int main(void)
 		T(test_one_group_runs_inline),
 		T(test_every_group_once),
 		T(test_inline_device_fault),
+		T(test_inline_guard_twice),
 		T(test_vram_target),
 		T(test_fill_ahead),
 	};

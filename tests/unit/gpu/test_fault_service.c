@@ -438,6 +438,30 @@ static void test_prefetch_density_batch(void **state)
 	assert_int_equal(resident(f, 0, 512), 4);
 }
 
+/*
+ * Density on memory the CPU has populated: the fault's window is wholly
+ * present, so the rest of the block is snapshotted and mapped as well;
+ * nothing is faulted in, so absent pages stay absent.
+ */
+static void test_prefetch_density_populated(void **state)
+{
+	struct fx *f = *state;
+
+	f->gpu->cfg.prefetch = SGPU_PREFETCH_DENSITY;
+	f->gpu->cfg.density_pct = 50;
+	memset(f->map, 1, 400 * PG);	/* pages 400..511 stay absent */
+	assert_int_equal(fault_one(f, 40, SGPU_ACCESS_READ), 384);
+	assert_int_equal(resident(f, 0, 512), 400);
+	assert_int_equal(pte_of(f->vm, page(f, 400)), 0);
+	/*
+	 * A fault in the absent part: its window is not present, no
+	 * extension; but 401 of 512 pages are now resident or faulted, so
+	 * the density rule prefetches (faults in) the rest of the block.
+	 */
+	assert_int_equal(fault_one(f, 480, SGPU_ACCESS_READ), 111);
+	assert_int_equal(resident(f, 0, 512), 512);
+}
+
 /* Prefetching skips what it may not touch and never fails a fault. */
 static void test_prefetch_around_holes(void **state)
 {
@@ -477,6 +501,7 @@ int main(void)
 		T(test_prefetch_density_uvm_threshold),
 		T(test_prefetch_density_sparse),
 		T(test_prefetch_density_batch),
+		T(test_prefetch_density_populated),
 		T(test_prefetch_around_holes),
 	};
 #undef T

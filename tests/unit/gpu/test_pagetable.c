@@ -283,6 +283,37 @@ static void test_block_bitmap(void **state)
 	assert_int_equal(bits[3], ~0ull);
 }
 
+/* A run of entries in one leaf table, holes skipped, one descent. */
+static void test_map_run(void **state)
+{
+	struct sgpu_pt *pt = *state;
+	uint64_t block = 0x30000000, e[8];
+
+	for (unsigned int k = 0; k < 8; k++)
+		e[k] = k == 3 ? 0 : (0x700000 + k * PG) | SGPU_PTE_VALID |
+					    (k & 1 ? SGPU_PTE_WRITE : 0);
+	assert_int_equal(sgpu_pt_map_run(pt, block + 510 * PG, e, 3), -EINVAL);
+	assert_int_equal(sgpu_pt_map_run(pt, block + 100 * PG, e, 8), 7);
+	for (unsigned int k = 0; k < 8; k++)
+		assert_int_equal(sgpu_pt_lookup(pt, block + (100 + k) * PG), e[k]);
+	assert_int_equal(pt->nr_ptes, 7);
+	/* Rewriting counts nothing twice. */
+	assert_int_equal(sgpu_pt_map_run(pt, block + 100 * PG, e, 8), 7);
+	assert_int_equal(pt->nr_ptes, 7);
+	/* A bad entry refuses the whole run. */
+	e[5] = 0x1000;	/* no VALID */
+	assert_int_equal(sgpu_pt_map_run(pt, block, e, 8), -EINVAL);
+	assert_int_equal(sgpu_pt_lookup(pt, block), 0);
+	/* Over a 2 MiB page: the run replaces it. */
+	assert_int_equal(sgpu_pt_map_huge(pt, 0x40000000, 0x200000,
+					  SGPU_PTE_VALID), 0);
+	e[5] = 0;
+	assert_int_equal(sgpu_pt_map_run(pt, 0x40000000, e, 2), 2);
+	assert_int_equal(pt->nr_huge, 0);
+	assert_int_equal(sgpu_pt_lookup(pt, 0x40000000 + 2 * PG), 0);
+	assert_int_equal(sgpu_pt_check(pt), 0);
+}
+
 static void test_check_detects_corruption(void **state)
 {
 	struct sgpu_pt *pt = *state;
@@ -307,6 +338,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vram_targets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_block_bitmap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_detects_corruption,
 						setup, teardown),
 	};

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # bench/run.sh - build svmcl in release mode (no debug checks, no tests)
-# and run the benchmarks, which print a table with ratios.
+# and run the benchmarks (bench-hmm, bench-gpu), which print tables with
+# ratios.
 #
 #   bench/run.sh [build-dir] [MiB]
 #
@@ -27,3 +28,18 @@ ninja -C "$build" bench/bench-hmm
 
 echo
 "$build/bench/bench-hmm" "$mib"
+
+# bench-gpu goes through the OpenCL loader for the launch-latency rows,
+# with svmcl and (when installed: apt-get install pocl-opencl-icd) pocl
+# side by side in one vendors directory.
+ninja -C "$build" bench/bench-gpu icd/libsvmcl-opencl.so.1.0.0
+vendors="$build/bench-vendors"
+mkdir -p "$vendors"
+cp "$build/icd/vendors/svmcl.icd" "$vendors/"
+if [ -f /etc/OpenCL/vendors/pocl.icd ]; then
+	cp /etc/OpenCL/vendors/pocl.icd "$vendors/"
+else
+	echo "bench: pocl is not installed; its columns stay empty" >&2
+fi
+echo
+OCL_ICD_VENDORS="$vendors" "$build/bench/bench-gpu" "$mib"

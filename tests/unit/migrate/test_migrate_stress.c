@@ -24,6 +24,7 @@ struct stress {
 	struct hmm_devmem *mem;
 	atomic_bool stop;
 	uint64_t done[NWORKERS];	/* increments made, per worker */
+	atomic_uint started[NWORKERS];	/* worker made its first increment */
 	atomic_uint_fast64_t device_faults;
 	atomic_uint_fast64_t reads;
 };
@@ -43,7 +44,8 @@ static void *worker(void *arg)
 
 	while (!atomic_load_explicit(&st.stop, memory_order_relaxed)) {
 		atomic_fetch_add_explicit(slot(pg, w), 1, memory_order_relaxed);
-		n++;
+		if (!n++)
+			atomic_store(&st.started[w], 1);
 		pg = (pg + 1) % NPAGES;
 	}
 	st.done[w] = n;
@@ -116,13 +118,19 @@ static const struct mmu_interval_notifier_ops nop_ops = {
 	.invalidate = nop_invalidate,
 };
 
+/*
+ * Static rather than on the test's stack: a failed assertion leaves the
+ * test without removing it, and the mm must not keep a dangling notifier.
+ */
+static struct mmu_interval_notifier mni;
+
 static void test_counters_survive_migration(void **state)
 {
 	pthread_t workers[NWORKERS], dev, rd;
-	struct mmu_interval_notifier mni = { 0 };
 	uint64_t migrated = 0, back = 0, cpages;
 
 	(void)state;
+	memset(&mni, 0, sizeof(mni));
 	MT_SKIP_IF_UNSUPPORTED();
 	memset(&st, 0, sizeof(st));
 	st.mem = mt_pool(NPAGES);
@@ -157,6 +165,22 @@ static void test_counters_survive_migration(void **state)
 			usleep(300);
 		}
 	}
+
+	/*
+	 * On a loaded machine a worker may not have run yet: give every one
+	 * the chance to race at least one migration before stopping.
+	 */
+	for (int w = 0; w < NWORKERS; w++) {
+		for (int wait = 0; wait < 10000 && !atomic_load(&st.started[w]);
+		     wait++)
+			usleep(1000);
+		assert_true(atomic_load(&st.started[w]));
+	}
+	assert_int_equal(hmm_migrate_to_device(st.mem, (unsigned long)st.p,
+					       (unsigned long)st.p +
+					       NPAGES * PAGE, &cpages), 0);
+	migrated += cpages;
+	usleep(300);
 
 	atomic_store(&st.stop, true);
 	for (int w = 0; w < NWORKERS; w++)

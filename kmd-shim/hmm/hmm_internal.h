@@ -77,6 +77,8 @@ void hmm_pagemap_annotate(uint64_t *pm, unsigned long addr,
 #define HMM_VMA_WRITE (1u << 1)
 #define HMM_VMA_EXEC (1u << 2)
 #define HMM_VMA_SHARED (1u << 3)
+#define HMM_VMA_FILE (1u << 4)		/* backed by a file (an inode) */
+#define HMM_VMA_SPECIAL (1u << 5)	/* [vdso], [vvar], [vsyscall], ... */
 #define HMM_VMA_HOLE (1u << 31)	/* no VMA: [start, end) is a gap */
 
 /*

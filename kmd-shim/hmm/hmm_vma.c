@@ -128,20 +128,46 @@ static void hmm_vma_hole(unsigned long addr, unsigned long next,
 	out->page_shift = HMM_PAGE_SHIFT;
 }
 
+/*
+ * "[vdso]", "[vvar]", "[vsyscall]"...: kernel-provided mappings, not
+ * memory anyone may move. The heap, stacks and named anonymous memory
+ * are ordinary.
+ */
+static bool hmm_vma_special_name(const char *name)
+{
+	if (!name || name[0] != '[')
+		return false;
+	return strcmp(name, "[heap]") && strncmp(name, "[stack", 6) &&
+	       strncmp(name, "[anon:", 6);
+}
+
 /* Return: 0, -ENOTTY when the kernel lacks PROCMAP_QUERY, -errno. */
 static int hmm_vma_query(unsigned long addr, unsigned long limit,
 			 struct hmm_vma *out)
 {
+	char name[64];
 	struct hmm_procmap_query q = {
 		.size = sizeof(q),
 		.query_flags = HMM_PROCMAP_COVERING_OR_NEXT_VMA,
 		.query_addr = addr,
+		.vma_name_size = sizeof(name),
+		.vma_name_addr = (uintptr_t)name,
 	};
+	const char *qname = name;
 	int fd = hmm_maps();
+	int ret;
 
 	if (fd < 0)
 		return -errno;
-	if (ioctl(fd, HMM_PROCMAP_QUERY, &q)) {
+	ret = ioctl(fd, HMM_PROCMAP_QUERY, &q);
+	if (ret && errno == ENAMETOOLONG) {
+		/* A long path: a file, never a special mapping. */
+		q.vma_name_size = 0;
+		q.vma_name_addr = 0;
+		qname = NULL;
+		ret = ioctl(fd, HMM_PROCMAP_QUERY, &q);
+	}
+	if (ret) {
 		int err = errno;
 
 		if (err == ENOENT) {	/* no VMA at or above addr */
@@ -154,6 +180,8 @@ static int hmm_vma_query(unsigned long addr, unsigned long limit,
 		hmm_vma_hole(addr, q.vma_start, limit, out);
 		return 0;
 	}
+	if (qname && !q.vma_name_size)
+		qname = NULL;
 	out->start = q.vma_start;
 	out->end = q.vma_end;
 	out->flags = 0;
@@ -165,6 +193,10 @@ static int hmm_vma_query(unsigned long addr, unsigned long limit,
 		out->flags |= HMM_VMA_EXEC;
 	if (q.vma_flags & HMM_PROCMAP_VMA_SHARED)
 		out->flags |= HMM_VMA_SHARED;
+	if (q.inode)
+		out->flags |= HMM_VMA_FILE;
+	if (hmm_vma_special_name(qname))
+		out->flags |= HMM_VMA_SPECIAL;
 	out->page_shift = hmm_page_shift_of(q.vma_page_size);
 	return 0;
 }
@@ -186,8 +218,10 @@ static int hmm_vma_parse_smaps(unsigned long addr, unsigned long limit,
 		return -errno;
 	hmm_vma_hole(addr, limit, limit, out);
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long s, e, kps;
+		unsigned long s, e, kps, off, ino;
+		unsigned int maj, min;
 		char perms[8];
+		int name_at = 0;
 
 		if (found) {
 			if (sscanf(line, "KernelPageSize: %lu kB", &kps) == 1) {
@@ -196,8 +230,9 @@ static int hmm_vma_parse_smaps(unsigned long addr, unsigned long limit,
 			}
 			continue;
 		}
-		/* Field lines ("Rss:  4 kB") never parse as "x-y perms". */
-		if (sscanf(line, "%lx-%lx %7s", &s, &e, perms) != 3 ||
+		/* Field lines ("Rss:  4 kB") never parse as "x-y perms ...". */
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %n", &s, &e, perms,
+			   &off, &maj, &min, &ino, &name_at) < 7 ||
 		    strlen(perms) < 4)
 			continue;
 		if (e <= addr)
@@ -211,7 +246,13 @@ static int hmm_vma_parse_smaps(unsigned long addr, unsigned long limit,
 		out->flags = (perms[0] == 'r' ? HMM_VMA_READ : 0) |
 			     (perms[1] == 'w' ? HMM_VMA_WRITE : 0) |
 			     (perms[2] == 'x' ? HMM_VMA_EXEC : 0) |
-			     (perms[3] == 's' ? HMM_VMA_SHARED : 0);
+			     (perms[3] == 's' ? HMM_VMA_SHARED : 0) |
+			     (ino ? HMM_VMA_FILE : 0);
+		if (name_at) {
+			line[strcspn(line, "\n")] = '\0';
+			if (hmm_vma_special_name(line + name_at))
+				out->flags |= HMM_VMA_SPECIAL;
+		}
 		out->page_shift = HMM_PAGE_SHIFT;
 		found = true;
 	}

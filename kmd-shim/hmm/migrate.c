@@ -90,42 +90,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hmm/hmm_internal.h"
 #include "hmm/migrate_internal.h"
 
 /* PAGEMAP bits (Documentation/admin-guide/mm/pagemap.rst). */
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAPPED (1ull << 62)
 
-/*
- * PROCMAP_QUERY (Linux 6.11, include/uapi/linux/fs.h); Debian's headers
- * predate it, so the uAPI is spelled out here under private names.
- */
-struct devmem_procmap_query {
-	uint64_t size;
-	uint64_t query_flags;
-	uint64_t query_addr;
-	uint64_t vma_start;
-	uint64_t vma_end;
-	uint64_t vma_flags;
-	uint64_t vma_page_size;
-	uint64_t vma_offset;
-	uint64_t inode;
-	uint32_t dev_major;
-	uint32_t dev_minor;
-	uint32_t vma_name_size;
-	uint32_t build_id_size;
-	uint64_t vma_name_addr;
-	uint64_t build_id_addr;
-};
-
-#define DEVMEM_PROCMAP_QUERY _IOWR('f', 17, struct devmem_procmap_query)
-#define PMQ_VMA_READABLE 0x01
-#define PMQ_VMA_WRITABLE 0x02
-#define PMQ_VMA_EXECUTABLE 0x04
-#define PMQ_VMA_SHARED 0x08
-#define PMQ_COVERING_OR_NEXT_VMA 0x10
-
-/* What a migration needs to know of a VMA. */
 #define DEVMEM_VMA_READ (1u << 0)
 #define DEVMEM_VMA_WRITE (1u << 1)
 #define DEVMEM_VMA_EXEC (1u << 2)
@@ -190,190 +161,45 @@ static int devmem_vmas_add(struct devmem_vmas *vs, unsigned long start,
 	return 0;
 }
 
-/* "[vdso]", "[vvar]", "[vsyscall]"...: not memory we may move. */
-static bool devmem_special_name(const char *name)
-{
-	if (name[0] != '[')
-		return false;
-	return strcmp(name, "[heap]") && strncmp(name, "[stack", 6) &&
-	       strncmp(name, "[anon:", 6);
-}
-
-static unsigned int devmem_pmq_flags(const struct devmem_procmap_query *q,
-				     const char *name)
-{
-	unsigned int f = 0;
-
-	if (q->vma_flags & PMQ_VMA_READABLE)
-		f |= DEVMEM_VMA_READ;
-	if (q->vma_flags & PMQ_VMA_WRITABLE)
-		f |= DEVMEM_VMA_WRITE;
-	if (q->vma_flags & PMQ_VMA_EXECUTABLE)
-		f |= DEVMEM_VMA_EXEC;
-	if (q->vma_flags & PMQ_VMA_SHARED)
-		f |= DEVMEM_VMA_SHARED;
-	if (q->inode)
-		f |= DEVMEM_VMA_FILE;
-	if (q->vma_page_size > DEVMEM_PAGE_SIZE)
-		f |= DEVMEM_VMA_HUGETLB;
-	if (name && devmem_special_name(name))
-		f |= DEVMEM_VMA_SPECIAL;
-	return f;
-}
-
 /*
- * devmem_vmas_query() - PROCMAP_QUERY, one VMA per call.
- * Return: 0; -EINVAL on a hole; -ENOTTY without PROCMAP_QUERY.
- */
-static int devmem_vmas_query(int fd, unsigned long start, unsigned long end,
-			     struct devmem_vmas *vs)
-{
-	unsigned long addr = start;
-
-	while (addr < end) {
-		char name[64];
-		struct devmem_procmap_query q = {
-			.size = sizeof(q),
-			.query_flags = PMQ_COVERING_OR_NEXT_VMA,
-			.query_addr = addr,
-			.vma_name_size = sizeof(name),
-			.vma_name_addr = (uintptr_t)name,
-		};
-		const char *qname = name;
-		int ret;
-
-		ret = ioctl(fd, DEVMEM_PROCMAP_QUERY, &q);
-		if (ret && errno == ENAMETOOLONG) {
-			/* A long path: a file, never a special mapping. */
-			q.vma_name_size = 0;
-			q.vma_name_addr = 0;
-			qname = NULL;
-			ret = ioctl(fd, DEVMEM_PROCMAP_QUERY, &q);
-		}
-		if (ret)
-			return errno == ENOENT ? -EINVAL : -errno;
-		if (qname && !q.vma_name_size)
-			qname = NULL;
-		if (q.vma_start > addr)
-			return -EINVAL;	/* a hole at addr */
-		ret = devmem_vmas_add(vs, addr, q.vma_end < end ? q.vma_end : end,
-				      devmem_pmq_flags(&q, qname));
-		if (ret)
-			return ret;
-		addr = q.vma_end;
-	}
-	return 0;
-}
-
-/* Whole /proc/self/maps, NUL terminated, in a malloc'd buffer. */
-static char *devmem_read_maps(void)
-{
-	size_t cap = 16384, len = 0;
-	char *buf = malloc(cap);
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-
-	if (!buf || fd < 0)
-		goto err;
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 4096) {
-			char *b = realloc(buf, cap * 2);
-
-			if (!b)
-				goto err;
-			buf = b;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto err;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	close(fd);
-	return buf;
-
-err:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return NULL;
-}
-
-/* The fallback for kernels before 6.11: parse /proc/self/maps. */
-static int devmem_vmas_parse(unsigned long start, unsigned long end,
-			     struct devmem_vmas *vs)
-{
-	char *maps = devmem_read_maps(), *line, *save = NULL;
-	unsigned long addr = start;
-	int ret = 0;
-
-	if (!maps)
-		return -ENOMEM;
-	for (line = strtok_r(maps, "\n", &save); line && addr < end;
-	     line = strtok_r(NULL, "\n", &save)) {
-		unsigned long vs_start, vs_end, off, ino;
-		unsigned int maj, min, f = 0;
-		char perms[5];
-		int name_at = 0;
-
-		if (sscanf(line, "%lx-%lx %4s %lx %x:%x %lu %n", &vs_start,
-			   &vs_end, perms, &off, &maj, &min, &ino,
-			   &name_at) < 7)
-			continue;
-		if (vs_end <= addr)
-			continue;
-		if (vs_start > addr) {
-			ret = -EINVAL;
-			break;
-		}
-		if (perms[0] == 'r')
-			f |= DEVMEM_VMA_READ;
-		if (perms[1] == 'w')
-			f |= DEVMEM_VMA_WRITE;
-		if (perms[2] == 'x')
-			f |= DEVMEM_VMA_EXEC;
-		if (perms[3] == 's')
-			f |= DEVMEM_VMA_SHARED;
-		if (ino)
-			f |= DEVMEM_VMA_FILE;
-		if (name_at && devmem_special_name(line + name_at))
-			f |= DEVMEM_VMA_SPECIAL;
-		ret = devmem_vmas_add(vs, addr, vs_end < end ? vs_end : end, f);
-		if (ret)
-			break;
-		addr = vs_end;
-	}
-	if (!ret && addr < end)
-		ret = -EINVAL;
-	free(maps);
-	return ret;
-}
-
-/*
- * devmem_vmas_get() - the VMAs covering [start, end).
+ * devmem_vmas_get() - the VMAs covering [start, end), from the HMM core's
+ * VMA lookup (one PROCMAP_QUERY per VMA, /proc/self/smaps before 6.11).
  * Return: 0; -EINVAL when a page of the range has no VMA.
  */
 static int devmem_vmas_get(unsigned long start, unsigned long end,
 			   struct devmem_vmas *vs)
 {
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	int ret = -ENOTTY;
+	unsigned long addr = start;
 
-	if (fd >= 0) {
-		ret = devmem_vmas_query(fd, start, end, vs);
-		close(fd);
+	while (addr < end) {
+		struct hmm_vma v;
+		unsigned int f = 0;
+		int ret = hmm_vma_find(addr, end, &v);
+
+		if (ret)
+			return ret;
+		if (v.flags & HMM_VMA_HOLE)
+			return -EINVAL;
+		if (v.flags & HMM_VMA_READ)
+			f |= DEVMEM_VMA_READ;
+		if (v.flags & HMM_VMA_WRITE)
+			f |= DEVMEM_VMA_WRITE;
+		if (v.flags & HMM_VMA_EXEC)
+			f |= DEVMEM_VMA_EXEC;
+		if (v.flags & HMM_VMA_SHARED)
+			f |= DEVMEM_VMA_SHARED;
+		if (v.flags & HMM_VMA_FILE)
+			f |= DEVMEM_VMA_FILE;
+		if (v.flags & HMM_VMA_SPECIAL)
+			f |= DEVMEM_VMA_SPECIAL;
+		if (v.page_shift > DEVMEM_PAGE_SHIFT)
+			f |= DEVMEM_VMA_HUGETLB;
+		ret = devmem_vmas_add(vs, addr, v.end < end ? v.end : end, f);
+		if (ret)
+			return ret;
+		addr = v.end;
 	}
-	if (ret == -ENOTTY || ret == -EOPNOTSUPP) {
-		vs->n = 0;
-		ret = devmem_vmas_parse(start, end, vs);
-	}
-	return ret;
+	return 0;
 }
 
 /* Linux's checks, in Linux's order of precedence. */

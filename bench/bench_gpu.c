@@ -52,44 +52,11 @@
 #include <CL/cl.h>
 #endif
 
+#include "bench_util.h"
+
 #define PG 4096ull
 #define REPS 9
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-struct result {
-	double median;
-	double best;
-};
-
-static struct result summarize(double *v, int n)
-{
-	struct result r;
-
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	r.median = v[n / 2];
-	r.best = v[0];
-	return r;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
 
 static void row(const char *what, struct result r, const char *unit,
 		const char *note)

@@ -42,6 +42,8 @@
 #include "hmm/hmm.h"
 #include "mm/mm.h"
 
+#include "bench_util.h"
+
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
 #endif
@@ -70,41 +72,6 @@ struct bench_pm_scan_arg {
 #define BENCH_PAGE_IS_PFNZERO (1ull << 5)
 #define BENCH_PAGE_IS_HUGE (1ull << 6)
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-struct result {
-	double median;
-	double best;
-};
-
-static struct result summarize(double *v, int n)
-{
-	struct result r;
-
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	r.median = v[n / 2];
-	r.best = v[0];
-	return r;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
 
 static char *map_fresh(size_t bytes)
 {

@@ -253,6 +253,22 @@ static int kmd_dispatch_ioctl(struct sgpu *gpu, int fd, void *arg)
 	return sgpu_dispatch(gpu, vm, args);
 }
 
+static int kmd_vm_migrate(struct sgpu *gpu, int fd, void *arg)
+{
+	struct kmd_vm_migrate *args = arg;
+	struct sgpu_vm *vm = kmd_vm_of(gpu, fd, args->vm_id);
+	uint64_t pages = 0;
+	int ret;
+
+	if (!vm)
+		return -EINVAL;
+	ret = sgpu_vram_migrate(gpu, vm, args->flags, args->start, args->end,
+				&pages);
+	if (!ret)
+		args->pages = pages;
+	return ret;
+}
+
 static int kmd_get_stats(struct sgpu *gpu, int fd, void *arg)
 {
 	sgpu_stats_fill(gpu, arg);
@@ -273,6 +289,7 @@ static const struct kmd_ioctl_desc kmd_ioctls[] = {
 	KMD_IOCTL(KMD_IOCTL_VM_INVALIDATE, kmd_vm_invalidate),
 	KMD_IOCTL(KMD_IOCTL_DISPATCH, kmd_dispatch_ioctl),
 	KMD_IOCTL(KMD_IOCTL_GET_STATS, kmd_get_stats),
+	KMD_IOCTL(KMD_IOCTL_VM_MIGRATE, kmd_vm_migrate),
 };
 
 /* Room for the largest argument of any request. */
@@ -283,6 +300,7 @@ union kmd_ioctl_arg {
 	struct kmd_vm_range vm_range;
 	struct kmd_dispatch dispatch;
 	struct kmd_gpu_stats stats;
+	struct kmd_vm_migrate vm_migrate;
 	struct hmm_dmirror_cmd dmirror;
 };
 

@@ -107,7 +107,13 @@ struct kmd_dispatch {
  * policy faulted in besides. @tlb_l1_hits is counted only in counting
  * mode (SVMCL_TLB_COUNT=1, then KMD_GPU_STATS_L1_COUNTED is set in
  * @flags): the JIT fast path has no counter. Times are in nanoseconds.
- * @migrations and @evictions stay 0 until the GPU has device memory.
+ * @migrations: pages moved into VRAM by KMD_IOCTL_VM_MIGRATE; @evictions:
+ * pages moved back to make room for them (least recently used first).
+ * Fields after @flags/@pad were appended with device memory:
+ * @migrations_back: pages moved back by KMD_MIGRATE_TO_SYSTEM;
+ * @vram_ptes: device PTEs committed with a VRAM target; @vram_used and
+ * @vram_total: device pages in use and in the pool (0 before the pool
+ * exists, which is at the first migration to VRAM).
  */
 #define KMD_GPU_STATS_L1_COUNTED (1u << 0)
 struct kmd_gpu_stats {
@@ -146,6 +152,32 @@ struct kmd_gpu_stats {
 	__u64 inline_dispatches;	/* ran on the dispatching thread only */
 	__u32 flags;
 	__u32 pad;
+	__u64 migrations_back;
+	__u64 vram_ptes;
+	__u64 vram_used;
+	__u64 vram_total;
+};
+
+/*
+ * KMD_IOCTL_VM_MIGRATE: move the pages of [start, end) (page aligned) of
+ * a mirroring VM's process memory into the GPU's device memory
+ * (KMD_MIGRATE_TO_VRAM) or back (KMD_MIGRATE_TO_SYSTEM), through the HMM
+ * migration core. The CPU keeps access: touching a page in VRAM brings it
+ * back. A pool short of pages evicts the least recently used pages of
+ * other ranges first. @pages (out): pages of the range in VRAM afterwards
+ * (TO_VRAM), or pages moved back (TO_SYSTEM).
+ * Errors: -EINVAL (bad flags, range or VM; memory not mapped readable),
+ * -ENOENT (shared mapping), -EOPNOTSUPP (the GPU has no device memory:
+ * no kernel-mode userfaultfd), -EFAULT (argument not accessible).
+ */
+#define KMD_MIGRATE_TO_VRAM (1u << 0)
+#define KMD_MIGRATE_TO_SYSTEM (1u << 1)
+struct kmd_vm_migrate {
+	__u32 vm_id;
+	__u32 flags;
+	__u64 start;
+	__u64 end;
+	__u64 pages;	/* out */
 };
 
 #define KMD_IOCTL_GET_INFO _IOR('S', 0x00, struct kmd_gpu_info)
@@ -154,6 +186,7 @@ struct kmd_gpu_stats {
 #define KMD_IOCTL_VM_INVALIDATE _IOW('S', 0x03, struct kmd_vm_range)
 #define KMD_IOCTL_DISPATCH _IOWR('S', 0x04, struct kmd_dispatch)
 #define KMD_IOCTL_GET_STATS _IOR('S', 0x05, struct kmd_gpu_stats)
+#define KMD_IOCTL_VM_MIGRATE _IOWR('S', 0x06, struct kmd_vm_migrate)
 
 /*
  * dmirror: the HMM test device ("dmirror0", "dmirror1").

@@ -18,6 +18,9 @@
  *				Default 256 (NVIDIA UVM's).
  *  SVMCL_TLB_COUNT=1		counting mode: first-level hits are counted
  *				exactly, at the price of a call per access.
+ *  SVMCL_VRAM_MB=N		device memory, 1..65536 MiB. Default 256.
+ *				The pool is created by the first
+ *				migration to VRAM (vram.c).
  *
  * The first-level TLB size is compiled into JIT code (SGPU_TLB_L1_BITS in
  * sgpu_abi.h) and is not a run-time knob.
@@ -49,6 +52,7 @@ void sgpu_config_defaults(struct sgpu_config *cfg)
 	cfg->prefetch_window = SGPU_FAULT_WINDOW;
 	cfg->density_pct = SGPU_PREFETCH_DENSITY_DEFAULT;
 	cfg->tlb_count = false;
+	cfg->vram_bytes = (uint64_t)SGPU_VRAM_MB_DEFAULT << 20;
 }
 
 /* A decimal number with nothing after it but @end_ok; -EINVAL otherwise. */
@@ -162,6 +166,17 @@ int sgpu_config_parse_batch(const char *s, unsigned int *batch)
 	return 0;
 }
 
+int sgpu_config_parse_vram(const char *s, uint64_t *bytes)
+{
+	uint64_t v;
+	char *end;
+
+	if (parse_u64(s, &end, &v) || *end || !v || v > SGPU_VRAM_MB_MAX)
+		return -EINVAL;
+	*bytes = v << 20;
+	return 0;
+}
+
 const char *sgpu_prefetch_name(enum sgpu_prefetch_policy p)
 {
 	switch (p) {
@@ -207,4 +222,7 @@ void sgpu_config_from_env(struct sgpu_config *cfg)
 	s = getenv("SVMCL_TLB_COUNT");
 	if (s && *s && strcmp(s, "0"))
 		cfg->tlb_count = true;
+	s = getenv("SVMCL_VRAM_MB");
+	if (s && sgpu_config_parse_vram(s, &cfg->vram_bytes))
+		config_warn("SVMCL_VRAM_MB", s, "1..65536 (MiB)");
 }

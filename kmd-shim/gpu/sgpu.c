@@ -49,6 +49,8 @@ static void sgpu_destroy(struct sgpu *gpu)
 	if (sgpu_stats_wanted())
 		sgpu_print_stats(gpu);
 	sgpu_cus_stop(gpu);
+	/* Every VM is gone: device pages come back with nothing to clear. */
+	sgpu_vram_fini(gpu);
 	sgpu_fault_buffer_fini(&gpu->faults);
 	pthread_mutex_destroy(&gpu->dispatch_lock);
 	pthread_mutex_destroy(&gpu->vm_lock);
@@ -68,6 +70,7 @@ static int sgpu_create(struct sgpu **out)
 	sgpu_config_from_env(&gpu->cfg);
 	pthread_mutex_init(&gpu->vm_lock, NULL);
 	pthread_mutex_init(&gpu->dispatch_lock, NULL);
+	sgpu_vram_init(gpu);
 
 	ring = 2 * gpu->cfg.fault_batch;
 	if (ring < SGPU_FAULT_RING_MIN)
@@ -88,6 +91,7 @@ static int sgpu_create(struct sgpu **out)
 err_faults:
 	sgpu_fault_buffer_fini(&gpu->faults);
 err_sync:
+	sgpu_vram_fini(gpu);
 	pthread_mutex_destroy(&gpu->dispatch_lock);
 	pthread_mutex_destroy(&gpu->vm_lock);
 	free(gpu);
@@ -118,6 +122,7 @@ void sgpu_stats_fill(const struct sgpu *gpu, struct kmd_gpu_stats *s)
 {
 	const struct sgpu_stats *g = &gpu->stats;
 	struct sgpu_cu_counters c;
+	uint64_t used, total;
 
 	sgpu_cu_counters_sum(gpu, &c);
 	memset(s, 0, sizeof(*s));
@@ -152,8 +157,13 @@ void sgpu_stats_fill(const struct sgpu *gpu, struct kmd_gpu_stats *s)
 	s->shootdown_timeouts = atomic_load(&g->shootdown_timeouts);
 	s->device_faults = atomic_load(&g->device_faults);
 	s->inline_dispatches = atomic_load(&g->inline_dispatches);
-	s->migrations = 0;
-	s->evictions = 0;
+	s->migrations = atomic_load(&g->migrations);
+	s->evictions = atomic_load(&g->evictions);
+	s->migrations_back = atomic_load(&g->migrations_back);
+	s->vram_ptes = atomic_load(&g->vram_ptes);
+	sgpu_vram_usage(gpu, &used, &total);
+	s->vram_used = used;
+	s->vram_total = total;
 	if (gpu->cfg.tlb_count)
 		s->flags |= KMD_GPU_STATS_L1_COUNTED;
 }
@@ -220,14 +230,15 @@ static void sgpu_print_stats(const struct sgpu *gpu)
 		"  invalidations     %llu (%llu entries cleared)\n"
 		"  shootdowns        %llu, %.2f us average, %.2f us max; "
 		"%llu unit waits, %llu timeouts\n"
-		"  VRAM              %llu migrations, %llu evictions "
-		"(no device memory yet)\n"
+		"  VRAM              %llu pages migrated in, %llu back, "
+		"%llu evicted; %llu VRAM PTEs; %llu of %llu pages used\n"
 		"  unresolved faults %llu\n",
 		U(s.invalidations), U(s.invalidated_ptes), U(s.shootdowns),
 		ratio(s.shootdown_ns, s.shootdowns) / 1e3,
 		(double)s.shootdown_ns_max / 1e3, U(s.shootdown_waits),
-		U(s.shootdown_timeouts), U(s.migrations), U(s.evictions),
-		U(s.device_faults));
+		U(s.shootdown_timeouts), U(s.migrations),
+		U(s.migrations_back), U(s.evictions), U(s.vram_ptes),
+		U(s.vram_used), U(s.vram_total), U(s.device_faults));
 }
 
 static bool sgpu_stats_wanted(void)

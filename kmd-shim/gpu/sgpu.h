@@ -20,6 +20,7 @@
  *	prefetch.c	prefetch policies (none, window, density)
  *	vm.c		VMs, the page walker, the HMM driver loop, notifier
  *	cu.c		compute units and dispatch
+ *	vram.c		device memory: the pool, migration, LRU eviction
  *	sgpu.c		the device object and the exit statistics
  */
 #ifndef SVMCL_GPU_SGPU_H
@@ -39,6 +40,7 @@
 #include "svmcl/kmd.h"
 #include "svmcl/sgpu_abi.h"
 
+struct hmm_devmem;
 struct sgpu;
 struct sgpu_dispatch;
 struct sgpu_vm;
@@ -81,6 +83,7 @@ enum sgpu_prefetch_policy {
  * @prefetch, @prefetch_window, @density_pct: the prefetch policy.
  * @tlb_count: counting mode; every probe takes the miss handler, which
  *	keeps the first level in a shadow array and counts its hits.
+ * @vram_bytes: size of the device memory pool (SVMCL_VRAM_MB).
  */
 struct sgpu_config {
 	unsigned int l2_sets;
@@ -90,7 +93,12 @@ struct sgpu_config {
 	uint64_t prefetch_window;
 	unsigned int density_pct;
 	bool tlb_count;
+	uint64_t vram_bytes;
 };
+
+/* Device memory when SVMCL_VRAM_MB is not set, and the largest accepted. */
+#define SGPU_VRAM_MB_DEFAULT 256
+#define SGPU_VRAM_MB_MAX (64 * 1024)
 
 void sgpu_config_defaults(struct sgpu_config *cfg);
 /* "SETSxWAYS" (SETS a power of two), or "0"/"off". Return: 0, -EINVAL. */
@@ -100,7 +108,10 @@ int sgpu_config_parse_l2(const char *s, unsigned int *sets,
 int sgpu_config_parse_prefetch(const char *s, struct sgpu_config *cfg);
 /* 1..SGPU_FAULT_BATCH_MAX. */
 int sgpu_config_parse_batch(const char *s, unsigned int *batch);
-/* Reads SVMCL_TLB_L2, SVMCL_PREFETCH, SVMCL_FAULT_BATCH, SVMCL_TLB_COUNT;
+/* 1..SGPU_VRAM_MB_MAX (MiB). */
+int sgpu_config_parse_vram(const char *s, uint64_t *bytes);
+/* Reads SVMCL_TLB_L2, SVMCL_PREFETCH, SVMCL_FAULT_BATCH, SVMCL_TLB_COUNT,
+ * SVMCL_VRAM_MB;
  * a malformed value is reported on stderr and the default kept. */
 void sgpu_config_from_env(struct sgpu_config *cfg);
 const char *sgpu_prefetch_name(enum sgpu_prefetch_policy p);
@@ -389,7 +400,81 @@ struct sgpu_stats {
 	atomic_uint_fast64_t shootdown_waits;	/* units waited for */
 	atomic_uint_fast64_t shootdown_timeouts;
 	atomic_uint_fast64_t device_faults;
+	atomic_uint_fast64_t migrations;	/* pages moved into VRAM */
+	atomic_uint_fast64_t migrations_back;	/* pages moved back on request */
+	atomic_uint_fast64_t evictions;	/* pages evicted under pressure */
+	atomic_uint_fast64_t vram_ptes;	/* VRAM-target PTEs committed */
 };
+
+/* ---------------------------------------------------------------------- */
+/* Device memory (vram.c) */
+
+/**
+ * struct sgpu_vram - the GPU's device memory: one hmm_devmem pool.
+ * @lock: serialises pool creation, migrations both ways and eviction, and
+ *	protects @va. Held across calls into the migration core, so it is
+ *	never taken by the invalidate callback or the fault path (docs/
+ *	migration.md, "Drivers").
+ * @mem: the pool, created by the first migration to VRAM; NULL before.
+ *	Published with a release store: statistics read it without @lock.
+ * @state: 0 not created yet, 1 created, or a negative errno when the pool
+ *	cannot exist (-EOPNOTSUPP: no userfaultfd), which is final.
+ * @va: per device page, the CPU page it was last migrated for (0: none).
+ *	A page faulted back by the CPU keeps its stale entry until eviction
+ *	checks it against the registry (hmm_devmem_lookup()).
+ * @stamp: per device page, the @clock value of its last migration or
+ *	device fault commit: the LRU order. Relaxed atomics, written by
+ *	commits under vm->lock only (not @lock).
+ * @mig_start, @mig_end: the range of the migration to VRAM in flight;
+ *	device faults on it wait until it ends (sgpu_vram_fault_enter()).
+ * @faulting: fault loops inside hmm_range_fault(); a migration to VRAM
+ *	publishes its range, then waits for this to drop to 0.
+ */
+struct sgpu_vram {
+	pthread_mutex_t lock;
+	struct hmm_devmem *mem;
+	struct mm_struct *mm;
+	int state;
+	uint64_t npages;
+	uint64_t *va;
+	atomic_uint_fast64_t *stamp;
+	atomic_uint_fast64_t clock;
+	/* The range a migration to VRAM is moving, 0/0 when none. */
+	atomic_uint_fast64_t mig_start;
+	atomic_uint_fast64_t mig_end;
+	/* hmm_range_fault() calls of the fault loop in progress. */
+	atomic_uint faulting;
+};
+
+void sgpu_vram_init(struct sgpu *gpu);
+/* Evicts every page and frees the pool; no VM may exist any more. */
+void sgpu_vram_fini(struct sgpu *gpu);
+/*
+ * sgpu_vram_migrate() - KMD_IOCTL_VM_MIGRATE: move the pages of [start,
+ * end) of @vm's mirrored memory into VRAM (evicting the least recently
+ * used pages of other ranges first when the pool is short) or back.
+ * Return: 0 with *@pages the pages of the range in VRAM afterwards (to
+ * VRAM) or moved back (to system); -EINVAL, -EFAULT, -ENOENT (shared
+ * mapping), -EOPNOTSUPP (no device memory) or another error of the
+ * migration core.
+ */
+int sgpu_vram_migrate(struct sgpu *gpu, struct sgpu_vm *vm, uint32_t flags,
+		      uint64_t start, uint64_t end, uint64_t *pages);
+/* Pages of the pool in use and in total (0, 0 before it exists). */
+void sgpu_vram_usage(const struct sgpu *gpu, uint64_t *used, uint64_t *total);
+/*
+ * sgpu_vram_fault_enter() - called by the fault loop after
+ * mmu_interval_read_begin(), before hmm_range_fault(): if a migration to
+ * VRAM is moving pages of [start, end), wait until it has finished and
+ * return false (the caller starts over with a new sequence); else return
+ * true, and the caller calls sgpu_vram_fault_exit() after
+ * hmm_range_fault(). A migration starts only when no such call is in
+ * progress (vram.c, DOC: Device faults during a migration).
+ */
+bool sgpu_vram_fault_enter(struct sgpu *gpu, uint64_t start, uint64_t end);
+void sgpu_vram_fault_exit(struct sgpu *gpu);
+/* Commit side: the device page at aperture offset @off was used now. */
+void sgpu_vram_touch(struct sgpu *gpu, uint64_t off);
 
 /**
  * struct sgpu - the device.
@@ -402,8 +487,10 @@ struct sgpu_stats {
  * @launch_open, @refs, @joined: the handshake that lets the dispatching
  *	thread return without waiting for units that never joined (cu.c).
  * @refs is also a futex word the dispatching thread may sleep on.
- * @vram_base, @vram_size: the device memory aperture (none yet: issue 4
- *	item 6); VRAM-kind PTEs resolve through it.
+ * @vram_base, @vram_size: the device memory aperture: the pool's mapping
+ *	once it exists (vram.c), or a test's stand-in; VRAM-kind PTEs
+ *	resolve through it. Set before the first VRAM PTE can be committed,
+ *	cleared only when no VM is left.
  */
 struct sgpu {
 	unsigned int num_cus;	/* worker threads */
@@ -431,6 +518,7 @@ struct sgpu {
 
 	uint8_t *vram_base;
 	uint64_t vram_size;
+	struct sgpu_vram vram;
 
 	/* Tests only: skip the quiescent-point wait, to show that the
 	 * shootdown stress test detects the stale use that follows. */

@@ -27,7 +27,10 @@
  * group ("fill-ahead"), the software form of the fragment / big-page TLB
  * entries of GPU MMUs: one walk per 16 pages for a stream. A leaf entry's
  * target is a system IOVA (here the CPU virtual address) or, with
- * SGPU_PTE_VRAM, an offset into the device memory aperture.
+ * SGPU_PTE_VRAM, an offset into the device memory aperture: pages of the
+ * process that were migrated to the GPU's VRAM (vram.c), which
+ * hmm_range_fault() reports as DEVICE_PRIVATE because the fault loop
+ * passes the GPU as dev_private_owner.
  *
  * Invalidation (the notifier's callback, sgpu_vm_invalidate(),
  * sgpu_vm_map_page()): under vm->lock held for writing, set the sequence,
@@ -44,7 +47,9 @@
  * calls mmu_interval_set_seq(), clears the PTEs and the TLB lines; page
  * walks and their fills take it for reading. gpu->vm_lock protects the
  * list of VMs. Neither is held while calling into the HMM core, nor during
- * the quiescent-point wait.
+ * the quiescent-point wait. The fault loop's hmm_range_fault() is
+ * bracketed by sgpu_vram_fault_enter()/exit(), a lock-free handshake with
+ * migrations to VRAM (vram.c); it holds no lock while it waits there.
  */
 #include "config.h"
 
@@ -99,10 +104,17 @@ static bool sgpu_vm_invalidate_cb(struct mmu_interval_notifier *mni,
 	struct sgpu_vm *vm = to_vm(mni);
 	uint64_t start = sgpu_now_ns(), cleared;
 
-	/* Our own migrations (none yet) would be skipped here by owner. */
-	if (range->event == MMU_NOTIFY_MIGRATE && range->owner == vm->gpu)
-		return true;
-
+	/*
+	 * MIGRATE events are handled like any other, our own (owner ==
+	 * vm->gpu) included. Linux drivers skip their own because they remap
+	 * the device pages under the migration's page locks
+	 * (dmirror_migrate_finalize_and_map()); here the migration zaps the
+	 * CPU pages our PTEs still point at while units may be running, and a
+	 * unit using such a PTE would fault the page straight back (blocking
+	 * in device code while the fault-back waits for its quiescent point).
+	 * Clearing them costs one shootdown per window; the next device fault
+	 * maps the device pages (DEVICE_PRIVATE entries, vram.c).
+	 */
 	if (mmu_notifier_range_blockable(range))
 		pthread_rwlock_wrlock(&vm->lock);
 	else if (pthread_rwlock_trywrlock(&vm->lock))
@@ -335,6 +347,28 @@ static int __commit_flush(struct sgpu_vm *vm, struct commit_run *run)
 }
 
 /*
+ * A device-private page of ours (hmm_pfn_to_host() gave its host address)
+ * becomes a VRAM-kind entry: its offset in the aperture, the pool's
+ * mapping. Its LRU stamp is refreshed (vram.c). A host address outside
+ * the aperture (none: only our own pages are reported as device-private)
+ * stays a system target.
+ */
+static uint64_t __sgpu_vm_vram_target(struct sgpu_vm *vm, uint64_t host,
+				      uint64_t *flags)
+{
+	struct sgpu *gpu = vm->gpu;
+	uint64_t base = (uint64_t)(uintptr_t)gpu->vram_base, off;
+
+	if (!base || host < base || host - base >= gpu->vram_size)
+		return host;
+	off = host - base;
+	*flags |= SGPU_PTE_VRAM;
+	sgpu_vram_touch(gpu, off);
+	sgpu_stat_add(gpu, vram_ptes, 1);
+	return off;
+}
+
+/*
  * Commits the VALID entries of @range; caller holds vm->lock for writing.
  * An entry that the CPU maps with a 2 MiB page (map order 9, seed 003)
  * becomes one 2 MiB device page covering the whole aligned block, even
@@ -364,6 +398,8 @@ static unsigned int __sgpu_vm_commit(struct sgpu_vm *vm,
 			continue;
 		if (e & HMM_PFN_WRITE)
 			flags |= SGPU_PTE_WRITE | SGPU_PTE_ATOMIC;
+		if (e & HMM_PFN_DEVICE_PRIVATE)
+			host = __sgpu_vm_vram_target(vm, host, &flags);
 		if (block != run->block && __commit_flush(vm, run))
 			break;
 		run->block = block;
@@ -425,7 +461,11 @@ int sgpu_vm_fault_range(struct sgpu_vm *vm, uint64_t start, uint64_t end,
 			return -EBUSY;
 		memcpy(pfns, reqs, npages * sizeof(*pfns));
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
+		/* Pages on their way into our VRAM: wait for them (vram.c). */
+		if (!sgpu_vram_fault_enter(vm->gpu, start, end))
+			continue;
 		ret = hmm_range_fault(&range);
+		sgpu_vram_fault_exit(vm->gpu);
 		if (ret == -EBUSY)
 			goto retry;
 		if (ret)

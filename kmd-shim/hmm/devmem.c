@@ -1148,6 +1148,13 @@ void hmm_devmem_usage(struct hmm_devmem *mem, size_t *used, size_t *total)
 		*total = t;
 }
 
+void hmm_devmem_aperture(struct hmm_devmem *mem, uintptr_t *base,
+			 size_t *size)
+{
+	*base = (uintptr_t)mem->base;
+	*size = mem->npages << DEVMEM_PAGE_SHIFT;
+}
+
 bool hmm_devmem_lookup(struct mm_struct *mm, unsigned long va,
 		       struct hmm_devmem_page *out)
 {

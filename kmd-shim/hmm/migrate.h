@@ -50,6 +50,12 @@ void hmm_devmem_destroy(struct hmm_devmem *mem);
 int hmm_devmem_evict_all(struct hmm_devmem *mem);
 /* Pages in use / total, for statistics and tests. */
 void hmm_devmem_usage(struct hmm_devmem *mem, size_t *used, size_t *total);
+/*
+ * The host address range of the pool's device pages: what a device maps
+ * as its VRAM aperture. Fixed for the life of the pool.
+ */
+void hmm_devmem_aperture(struct hmm_devmem *mem, uintptr_t *base,
+			 size_t *size);
 
 /*
  * hmm_migrate_to_device() - migrate [start, end) into @mem.

@@ -112,6 +112,33 @@ static void test_batch_size(void **state)
 	assert_int_equal(b, 4096);
 }
 
+static void test_vram_size(void **state)
+{
+	struct sgpu_config cfg;
+	uint64_t bytes = 5;
+
+	(void)state;
+	assert_int_equal(sgpu_config_parse_vram("1", &bytes), 0);
+	assert_int_equal(bytes, 1ull << 20);
+	assert_int_equal(sgpu_config_parse_vram("65536", &bytes), 0);
+	assert_int_equal(bytes, 64ull << 30);
+	assert_int_equal(sgpu_config_parse_vram("0", &bytes), -EINVAL);
+	assert_int_equal(sgpu_config_parse_vram("65537", &bytes), -EINVAL);
+	assert_int_equal(sgpu_config_parse_vram("8M", &bytes), -EINVAL);
+	assert_int_equal(bytes, 64ull << 30);
+
+	sgpu_config_defaults(&cfg);
+	assert_int_equal(cfg.vram_bytes, (uint64_t)SGPU_VRAM_MB_DEFAULT << 20);
+	setenv("SVMCL_VRAM_MB", "16", 1);
+	sgpu_config_from_env(&cfg);
+	assert_int_equal(cfg.vram_bytes, 16ull << 20);
+	setenv("SVMCL_VRAM_MB", "huge", 1);
+	sgpu_config_defaults(&cfg);
+	sgpu_config_from_env(&cfg);
+	assert_int_equal(cfg.vram_bytes, (uint64_t)SGPU_VRAM_MB_DEFAULT << 20);
+	unsetenv("SVMCL_VRAM_MB");
+}
+
 static void test_environment(void **state)
 {
 	struct sgpu_config cfg;
@@ -154,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_l2_geometry),
 		cmocka_unit_test(test_prefetch_policy),
 		cmocka_unit_test(test_batch_size),
+		cmocka_unit_test(test_vram_size),
 		cmocka_unit_test(test_environment),
 	};
 

@@ -196,10 +196,10 @@ static void extend_populated(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 	uint64_t block = start & ~(SGPU_HUGE_SIZE - 1);
 	uint64_t resident[SGPU_BLOCK_PAGES / 64];
 	unsigned int first = 0, last = SGPU_BLOCK_PAGES - 1, committed = 0;
-	unsigned int before, after;
+	unsigned int after;
 
 	pthread_rwlock_rdlock(&vm->lock);
-	before = sgpu_pt_block_bitmap(&vm->pt, block, resident);
+	sgpu_pt_block_bitmap(&vm->pt, block, resident);
 	pthread_rwlock_unlock(&vm->lock);
 	while (first < last && (resident[first / 64] >> (first % 64) & 1))
 		first++;
@@ -216,10 +216,13 @@ static void extend_populated(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 		sgpu_stat_add(gpu, prefetch_failed, 1);
 		return;
 	}
-	pthread_rwlock_rdlock(&vm->lock);
-	after = sgpu_pt_block_bitmap(&vm->pt, block, resident);
-	pthread_rwlock_unlock(&vm->lock);
-	sgpu_stat_add(gpu, prefetch_pages, after > before ? after - before : 0);
+	/* What the prefetch added: present pages that were not resident. */
+	after = 0;
+	for (unsigned int i = first; i <= last; i++)
+		after += (fb->pfns[i - first] & (HMM_PFN_VALID | HMM_PFN_ERROR)) ==
+				 HMM_PFN_VALID &&
+			 !(resident[i / 64] >> (i % 64) & 1);
+	sgpu_stat_add(gpu, prefetch_pages, after);
 }
 
 /*
@@ -241,13 +244,20 @@ static void block_claim(struct sgpu *gpu, unsigned int slot, uint64_t key)
 {
 	struct sgpu_fault_buffer *fb = &gpu->faults;
 	uint64_t start = 0;
+	unsigned int spins = 0;
+	bool yield = false;
 
 	atomic_store(&fb->slot_block[slot], key);
 	for (unsigned int i = 0; i < slot; i++) {
 		while (atomic_load(&fb->slot_block[i]) == key) {
-			if (!start)
-				start = sgpu_now_ns();
-			if (sgpu_now_ns() - start > 20000)
+			/* The clock only every 64 turns: it costs ~20 ns. */
+			if (!yield && !(spins++ & 63)) {
+				if (!start)
+					start = sgpu_now_ns();
+				else
+					yield = sgpu_now_ns() - start > 20000;
+			}
+			if (yield)
 				sched_yield();
 			else
 				sgpu_cpu_relax();

@@ -23,9 +23,9 @@
  *
  * The page walker (sgpu_vm_walk_fill()) resolves a first-level miss:
  * second level, else the page table. A walk that finds its entry also
- * fills the first-level lines of the other valid pages of the same 64 KiB
+ * fills the first-level lines of the other valid pages of the same 256 KiB
  * group ("fill-ahead"), the software form of the fragment / big-page TLB
- * entries of GPU MMUs: one walk per 16 pages for a stream. A leaf entry's
+ * entries of GPU MMUs: one walk per 64 pages for a stream. A leaf entry's
  * target is a system IOVA (here the CPU virtual address) or, with
  * SGPU_PTE_VRAM, an offset into the device memory aperture: pages of the
  * process that were migrated to the GPU's VRAM (vram.c), which
@@ -59,8 +59,14 @@
 
 #include "gpu/sgpu.h"
 
-/* Pages a walk fills at once: a 64 KiB group. */
-#define SGPU_FILL_AHEAD_PAGES 16
+/*
+ * Pages a walk fills at once: a 256 KiB group (a quarter of the default
+ * first level, one leaf table read), never more than the first level.
+ */
+#define SGPU_FILL_AHEAD_PAGES \
+	(SGPU_TLB_L1_ENTRIES < 64 ? SGPU_TLB_L1_ENTRIES : 64u)
+#define SGPU_FILL_AHEAD_SIZE \
+	((uint64_t)SGPU_FILL_AHEAD_PAGES << SGPU_PAGE_SHIFT)
 
 /*
  * Commit state: 4 KiB entries gathered per 2 MiB block, written with one
@@ -305,7 +311,7 @@ uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu *cu,
 			lines[k] = h ? h | !!(group[k] & SGPU_PTE_WRITE) : 0;
 			ahead += k != idx && h;
 		}
-		sgpu_cu_tlb_fill_group(cu, va & ~(SGPU_FAULT_WINDOW - 1), lines,
+		sgpu_cu_tlb_fill_group(cu, va & ~(SGPU_FILL_AHEAD_SIZE - 1), lines,
 				       SGPU_FILL_AHEAD_PAGES, idx);
 		sgpu_count(&cu->cnt.fill_ahead, ahead);
 		host |= va & ~SGPU_PAGE_MASK;

@@ -32,7 +32,7 @@ echo
 # bench-gpu goes through the OpenCL loader for the launch-latency rows,
 # with svmcl and (when installed: apt-get install pocl-opencl-icd) pocl
 # side by side in one vendors directory.
-ninja -C "$build" bench/bench-gpu icd/libsvmcl-opencl.so.1.0.0
+ninja -C "$build" bench/bench-gpu bench/bench-kernels icd/libsvmcl-opencl.so.1.0.0
 vendors="$build/bench-vendors"
 mkdir -p "$vendors"
 cp "$build/icd/vendors/svmcl.icd" "$vendors/"
@@ -43,3 +43,11 @@ else
 fi
 echo
 OCL_ICD_VENDORS="$vendors" "$build/bench/bench-gpu" "$mib"
+
+# Kernel throughput (STREAM, mandelbrot) next to pocl and the host; then
+# svmcl again with its device MMU switched off in the compiler, which shows
+# what the MMU itself costs (the switch exists only for this comparison).
+echo
+OCL_ICD_VENDORS="$vendors" "$build/bench/bench-kernels" "$mib"
+echo
+SVMCL_MMU=off OCL_ICD_VENDORS="$build/icd/vendors" "$build/bench/bench-kernels" "$mib"

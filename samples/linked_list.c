@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <CL/cl.h>
+#include "sample_util.h"
 
 #define NODES 4096
 #define WINDOW 16
@@ -43,65 +43,18 @@ static const char *kernel_source =
 	"	out[i] = sum;\n"
 	"}\n";
 
-#define CHECK(call)                                                          \
-	do {                                                                 \
-		cl_int err_ = (call);                                        \
-		if (err_ != CL_SUCCESS) {                                    \
-			fprintf(stderr, "%s:%d: %s failed: %d\n", __FILE__,  \
-				__LINE__, #call, err_);                      \
-			exit(1);                                             \
-		}                                                            \
-	} while (0)
-
-static cl_device_id find_svm_system_device(cl_platform_id *platform_out)
-{
-	cl_platform_id platforms[16];
-	cl_uint np = 0;
-
-	CHECK(clGetPlatformIDs(16, platforms, &np));
-	for (cl_uint p = 0; p < np; p++) {
-		cl_device_id dev;
-		cl_device_svm_capabilities caps = 0;
-		cl_uint nd = 0;
-
-		if (clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, 1, &dev,
-				   &nd) != CL_SUCCESS || !nd)
-			continue;
-		if (clGetDeviceInfo(dev, CL_DEVICE_SVM_CAPABILITIES,
-				    sizeof(caps), &caps, NULL) != CL_SUCCESS)
-			continue;
-		if (caps & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM) {
-			*platform_out = platforms[p];
-			return dev;
-		}
-	}
-	return NULL;
-}
-
 int main(void)
 {
 	struct node *head = NULL, *tail = NULL;
-	cl_platform_id platform;
-	cl_device_id dev;
-	cl_context ctx;
-	cl_command_queue queue;
+	struct sample_cl cl;
 	cl_program prog;
 	cl_kernel kernel;
 	cl_long *out, *values;
-	char name[256];
 	size_t global = NODES;
-	cl_int window = WINDOW, err;
-	cl_bool fine_system = CL_TRUE;
+	cl_int window = WINDOW;
 	unsigned int bad = 0;
 
-	dev = find_svm_system_device(&platform);
-	if (!dev) {
-		fprintf(stderr, "no device with fine-grained system SVM\n");
-		return 1;
-	}
-	CHECK(clGetPlatformInfo(platform, CL_PLATFORM_NAME, sizeof(name), name,
-				NULL));
-	printf("platform: %s\n", name);
+	sample_open(&cl, CL_DEVICE_SVM_FINE_GRAIN_SYSTEM, NULL, NULL);
 
 	/* Plain malloc: no clSVMAlloc anywhere. */
 	values = malloc(NODES * sizeof(*values));
@@ -123,32 +76,15 @@ int main(void)
 		out[i] = -1;
 	}
 
-	ctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &err);
-	CHECK(err);
-	queue = clCreateCommandQueueWithProperties(ctx, dev, NULL, &err);
-	CHECK(err);
-	prog = clCreateProgramWithSource(ctx, 1, &kernel_source, NULL, &err);
-	CHECK(err);
-	err = clBuildProgram(prog, 1, &dev, NULL, NULL, NULL);
-	if (err != CL_SUCCESS) {
-		char log[8192];
-
-		clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG,
-				      sizeof(log), log, NULL);
-		fprintf(stderr, "build failed:\n%s\n", log);
-		return 1;
-	}
-	kernel = clCreateKernel(prog, "walk", &err);
-	CHECK(err);
-
-	CHECK(clSetKernelExecInfo(kernel, CL_KERNEL_EXEC_INFO_SVM_FINE_GRAIN_SYSTEM,
-				  sizeof(fine_system), &fine_system));
+	prog = sample_build(&cl, kernel_source, NULL);
+	kernel = sample_kernel(prog, "walk");
+	sample_allow_system_pointers(kernel);
 	CHECK(clSetKernelArgSVMPointer(kernel, 0, head));
 	CHECK(clSetKernelArgSVMPointer(kernel, 1, out));
 	CHECK(clSetKernelArg(kernel, 2, sizeof(window), &window));
-	CHECK(clEnqueueNDRangeKernel(queue, kernel, 1, NULL, &global, NULL, 0,
+	CHECK(clEnqueueNDRangeKernel(cl.queue, kernel, 1, NULL, &global, NULL, 0,
 				     NULL, NULL));
-	CHECK(clFinish(queue));
+	CHECK(clFinish(cl.queue));
 
 	for (int i = 0; i < NODES; i++) {
 		cl_long expect = 0;
@@ -164,8 +100,7 @@ int main(void)
 
 	clReleaseKernel(kernel);
 	clReleaseProgram(prog);
-	clReleaseCommandQueue(queue);
-	clReleaseContext(ctx);
+	sample_close(&cl);
 	while (head) {
 		struct node *next = head->next;
 

@@ -133,31 +133,55 @@ static cl_int nop_run(struct svmcl_command *cmd)
 	return CL_COMPLETE;
 }
 
+/*
+ * The pages of @m to migrate: outward to whole pages when the storage is
+ * svmcl's own mapping (every page of it belongs to the buffer or its
+ * parent), inward for the application's memory (USE_HOST_PTR), so that
+ * data of neighbours sharing a page with the buffer is not moved.
+ */
+static bool migrate_range(cl_mem m, uintptr_t page, uintptr_t *start,
+			  uintptr_t *end)
+{
+	cl_mem root = m->parent ? m->parent : m;
+	uintptr_t a = (uintptr_t)m->addr, b = a + m->size;
+
+	if (root->map_base) {
+		*start = a & ~(page - 1);
+		*end = (b + page - 1) & ~(page - 1);
+	} else {
+		*start = (a + page - 1) & ~(page - 1);
+		*end = b & ~(page - 1);
+	}
+	return *start < *end;
+}
+
 static cl_int migrate_run(struct svmcl_command *cmd)
 {
 	struct mem_cmd *c = to_mem_cmd(cmd);
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uint32_t how = (c->migrate.flags & CL_MIGRATE_MEM_OBJECT_HOST) ?
+		       KMD_MIGRATE_TO_SYSTEM : KMD_MIGRATE_TO_VRAM;
 
 	for (cl_uint i = 0; i < c->num_pins; i++) {
 		cl_mem m = c->pins[i];
 		struct kmd_vm_migrate mig = {
 			.vm_id = m->context->vm_id,
-			.flags = (c->migrate.flags & CL_MIGRATE_MEM_OBJECT_HOST) ?
-				 KMD_MIGRATE_TO_SYSTEM : KMD_MIGRATE_TO_VRAM,
-			.start = (uintptr_t)m->addr & ~(page - 1),
-			.end = ((uintptr_t)m->addr + m->size + page - 1) &
-			       ~(page - 1),
+			.flags = how,
 		};
-		int ret = kmd_ioctl(m->context->kmd_fd, KMD_IOCTL_VM_MIGRATE,
-				    &mig);
+		uintptr_t start, end;
+		int ret;
 
+		if (!migrate_range(m, page, &start, &end))
+			continue;	/* no whole page of its own */
+		mig.start = start;
+		mig.end = end;
+		ret = kmd_ioctl(m->context->kmd_fd, KMD_IOCTL_VM_MIGRATE, &mig);
 		/* A placement hint: unmovable pages stay in system memory. */
 		if (ret < 0)
 			svmcl_debug(SVMCL_DBG_QUEUE,
 				    "migrate [%#lx, %#lx) %s: %s; left in place",
-				    (unsigned long)mig.start,
-				    (unsigned long)mig.end,
-				    mig.flags == KMD_MIGRATE_TO_VRAM ?
+				    (unsigned long)start, (unsigned long)end,
+				    how == KMD_MIGRATE_TO_VRAM ?
 				    "to VRAM" : "to system memory",
 				    strerror(-ret));
 	}

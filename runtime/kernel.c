@@ -14,8 +14,9 @@
  *  - private (by value): arg_size must equal clc_arg.size;
  *  - global/constant pointers: clSetKernelArgSVMPointer stores any
  *    pointer (SVM allocation, interior pointer, or with fine-grain system
- *    SVM any host pointer); clSetKernelArg takes a cl_mem, of which only
- *    NULL exists until buffers land, and stores 0;
+ *    SVM any host pointer); clSetKernelArg takes a cl_mem and stores its
+ *    device address (NULL: 0), remembering the buffer in @mem_args so
+ *    that an enqueue can pin it (see svmcl_kernel_pin_mems());
  *  - local: not supported yet (CL_INVALID_ARG_VALUE).
  *
  * DOC: Locking
@@ -31,6 +32,7 @@
 #include "api_error.h"
 #include "context.h"
 #include "info.h"
+#include "mem.h"
 #include "platform.h"
 #include "program.h"
 
@@ -48,6 +50,7 @@ static void kernel_destroy(cl_kernel k)
 	free(k->args);
 	free(k->arg_set);
 	free(k->svm_ptrs);
+	free(k->mem_args);
 	svmcl_object_fini(SVMCL_HANDLE(k));
 	free(k);
 	atomic_fetch_sub(&p->num_kernel_objects, 1);
@@ -241,13 +244,50 @@ static void kernel_store_arg(cl_kernel k, cl_uint index, const void *value,
 		k->arg_set[index] = true;
 		k->num_args_set++;
 	}
+	if (k->mem_args)
+		k->mem_args[index] = NULL;	/* no buffer behind it now */
 	pthread_mutex_unlock(&k->obj.lock);
+}
+
+/*
+ * Store buffer @mem (or NULL) as pointer argument @index: its device
+ * address goes into the block, the handle into @mem_args.
+ */
+static cl_int kernel_store_mem_arg(cl_kernel k, cl_uint index, cl_mem mem)
+{
+	const struct clc_arg *a = &k->ck->args[index];
+	uint64_t va = mem ? svmcl_mem_device_addr(mem) : 0;
+	cl_mem *mems = NULL;
+
+	if (mem && !k->mem_args) {
+		mems = calloc(k->ck->num_args, sizeof(*mems));
+		if (!mems)
+			return CL_OUT_OF_HOST_MEMORY;
+	}
+
+	pthread_mutex_lock(&k->obj.lock);
+	if (mems && !k->mem_args) {
+		k->mem_args = mems;
+		mems = NULL;
+	}
+	memcpy(k->args + a->offset, &va, sizeof(va));
+	if (!k->arg_set[index]) {
+		k->arg_set[index] = true;
+		k->num_args_set++;
+	}
+	if (k->mem_args)
+		k->mem_args[index] = mem;
+	pthread_mutex_unlock(&k->obj.lock);
+	free(mems);	/* another thread installed the array first */
+	return CL_SUCCESS;
 }
 
 cl_int CL_API_CALL svmcl_clSetKernelArg(cl_kernel kernel, cl_uint arg_index,
 					size_t arg_size, const void *arg_value)
 {
 	const struct clc_arg *a;
+	cl_mem mem;
+	cl_int err;
 
 	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_KERNEL(kernel), CL_INVALID_KERNEL,
 			      "not a valid kernel");
@@ -269,12 +309,20 @@ cl_int CL_API_CALL svmcl_clSetKernelArg(cl_kernel kernel, cl_uint arg_index,
 				      CL_INVALID_ARG_SIZE,
 				      "argument %u is a pointer: arg_size must be sizeof(cl_mem), not %zu",
 				      arg_index, arg_size);
-		/* Only NULL buffers exist until memory objects land. */
-		SVMCL_RETURN_ERROR_ON(arg_value && *(const cl_mem *)arg_value,
+		SVMCL_RETURN_ERROR_ON(a->size != sizeof(uint64_t),
+				      CL_INVALID_ARG_VALUE,
+				      "argument %u: %u-byte pointer", arg_index,
+				      a->size);
+		/* A NULL arg_value or a NULL cl_mem: a NULL pointer. */
+		mem = arg_value ? *(const cl_mem *)arg_value : NULL;
+		SVMCL_RETURN_ERROR_ON(mem && (!svmcl_mem_is_live(mem) ||
+					      mem->context != kernel->context),
 				      CL_INVALID_MEM_OBJECT,
-				      "argument %u: not a valid memory object (use clSetKernelArgSVMPointer)",
+				      "argument %u: not a valid memory object of the kernel's context",
 				      arg_index);
-		kernel_store_arg(kernel, arg_index, NULL, a->size);
+		err = kernel_store_mem_arg(kernel, arg_index, mem);
+		SVMCL_RETURN_ERROR_ON(err, err, "argument %u: out of memory",
+				      arg_index);
 		return CL_SUCCESS;
 	case CLC_ARG_PRIVATE:
 	default:
@@ -372,6 +420,38 @@ cl_int CL_API_CALL svmcl_clSetKernelExecInfo(cl_kernel kernel,
 		return SVMCL_ERROR(CL_INVALID_VALUE, "unknown param_name 0x%x",
 				   param_name);
 	}
+}
+
+cl_int svmcl_kernel_pin_mems(cl_kernel kernel, cl_mem **out, cl_uint *num)
+{
+	cl_uint n = kernel->ck->num_args;
+	cl_mem *pins;
+
+	*out = NULL;
+	*num = 0;
+	pthread_mutex_lock(&kernel->obj.lock);
+	if (!kernel->mem_args) {
+		pthread_mutex_unlock(&kernel->obj.lock);
+		return CL_SUCCESS;
+	}
+	pins = calloc(n, sizeof(*pins));
+	if (!pins) {
+		pthread_mutex_unlock(&kernel->obj.lock);
+		return CL_OUT_OF_HOST_MEMORY;
+	}
+	for (cl_uint i = 0; i < n; i++) {
+		cl_mem m = kernel->mem_args[i];
+
+		/* Released by the application since: its own error. */
+		if (m && SVMCL_IS_MEM(m)) {
+			svmcl_mem_pin(m);
+			pins[i] = m;
+		}
+	}
+	pthread_mutex_unlock(&kernel->obj.lock);
+	*out = pins;
+	*num = n;
+	return CL_SUCCESS;
 }
 
 cl_int svmcl_kernel_snapshot_args(cl_kernel kernel, void **out)

@@ -38,6 +38,7 @@
 #include "api_error.h"
 #include "context.h"
 #include "event.h"
+#include "mem.h"
 #include "platform.h"
 #include "program.h"
 #include "queue.h"
@@ -46,6 +47,8 @@ struct ndrange_cmd {
 	struct svmcl_command base;
 	cl_kernel kernel;		/* reference */
 	void *args;			/* argument block copy */
+	cl_mem *mems;			/* buffer arguments, pinned */
+	cl_uint num_mems;
 	bool empty;			/* zero work-items: nothing to run */
 	struct kmd_dispatch dispatch;	/* filled at enqueue */
 };
@@ -129,6 +132,8 @@ static void ndrange_destroy(struct svmcl_command *cmd)
 						    base);
 
 	free(nd->args);
+	/* The buffers may go now (destructor callbacks run here). */
+	svmcl_mem_unpin_array(nd->mems, nd->num_mems);
 	if (nd->kernel)
 		svmcl_kernel_put(nd->kernel);
 	svmcl_command_fini(cmd);
@@ -261,10 +266,18 @@ svmcl_clEnqueueNDRangeKernel(cl_command_queue command_queue, cl_kernel kernel,
 		free(args);
 		return SVMCL_ERROR(CL_OUT_OF_HOST_MEMORY, "calloc");
 	}
+	/* Buffer arguments stay alive until the command has run. */
+	err = svmcl_kernel_pin_mems(kernel, &nd->mems, &nd->num_mems);
+	if (err) {
+		free(args);
+		free(nd);
+		return SVMCL_ERROR(err, "buffer arguments");
+	}
 	err = svmcl_command_init(&nd->base, &ndrange_ops, q,
 				 CL_COMMAND_NDRANGE_KERNEL,
 				 num_events_in_wait_list, event_wait_list);
 	if (err) {
+		svmcl_mem_unpin_array(nd->mems, nd->num_mems);
 		free(args);
 		free(nd);
 		return SVMCL_ERROR(err, "command setup");

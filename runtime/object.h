@@ -63,6 +63,7 @@
 #define SVMCL_MAGIC_EVENT SVMCL_FOURCC('e', 'v', 'n', 't')
 #define SVMCL_MAGIC_PROGRAM SVMCL_FOURCC('p', 'r', 'o', 'g')
 #define SVMCL_MAGIC_KERNEL SVMCL_FOURCC('k', 'e', 'r', 'n')
+#define SVMCL_MAGIC_MEM SVMCL_FOURCC('m', 'e', 'm', 'o')
 #define SVMCL_MAGIC_DEAD SVMCL_FOURCC('d', 'e', 'a', 'd')
 
 struct svmcl_object {
@@ -156,6 +157,7 @@ static inline cl_uint svmcl_object_refcount(const struct svmcl_handle *h)
 #define SVMCL_IS_EVENT(x) svmcl_handle_is((x), SVMCL_MAGIC_EVENT)
 #define SVMCL_IS_PROGRAM(x) svmcl_handle_is((x), SVMCL_MAGIC_PROGRAM)
 #define SVMCL_IS_KERNEL(x) svmcl_handle_is((x), SVMCL_MAGIC_KERNEL)
+#define SVMCL_IS_MEM(x) svmcl_handle_is((x), SVMCL_MAGIC_MEM)
 
 #define svmcl_container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))

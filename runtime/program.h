@@ -50,6 +50,9 @@ struct _cl_kernel {
 	void **svm_ptrs;		/* CL_KERNEL_EXEC_INFO_SVM_PTRS */
 	size_t num_svm_ptrs;
 	cl_bool fine_grain_system;	/* ..._SVM_FINE_GRAIN_SYSTEM, default TRUE */
+	cl_mem *mem_args;		/* per argument: the buffer clSetKernelArg
+					 * stored (no reference), or NULL; lazily
+					 * allocated */
 };
 
 void svmcl_program_get(cl_program program);
@@ -65,5 +68,14 @@ void svmcl_kernel_put(cl_kernel kernel);
  * CL_OUT_OF_HOST_MEMORY.
  */
 cl_int svmcl_kernel_snapshot_args(cl_kernel kernel, void **out);
+
+/*
+ * svmcl_kernel_pin_mems() - pin the buffers set as arguments of @kernel so
+ * that an enqueued command keeps them alive until it has run. Return:
+ * CL_SUCCESS with a malloc'd array in *@out (*@num entries, NULL ones
+ * included; release with svmcl_mem_unpin_array()), or
+ * CL_OUT_OF_HOST_MEMORY.
+ */
+cl_int svmcl_kernel_pin_mems(cl_kernel kernel, cl_mem **out, cl_uint *num);
 
 #endif /* SVMCL_PROGRAM_H */

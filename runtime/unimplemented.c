@@ -56,10 +56,29 @@ static void *absent_null(const char *fn, cl_int *errcode_ret,
 	return NULL;
 }
 
+/*
+ * Creators of objects of an absent feature (images, samplers, pipes):
+ * an invalid context is CL_INVALID_CONTEXT, a valid one
+ * CL_INVALID_OPERATION ("no devices in context support ...").
+ */
+static void *absent_in_context(const char *fn, cl_context context,
+			       cl_int *errcode_ret, const char *feature)
+{
+	cl_int err = SVMCL_IS_CONTEXT(context) ? CL_INVALID_OPERATION :
+						 CL_INVALID_CONTEXT;
+
+	svmcl_api_error(fn, err, "%s not supported by svmcl", feature);
+	if (errcode_ret)
+		*errcode_ret = err;
+	return NULL;
+}
+
 #define TODO() return todo(__func__)
 #define TODO_NULL() return todo_null(__func__, errcode_ret)
 #define ABSENT(err, feature) return absent(__func__, (err), (feature))
 #define ABSENT_NULL(feature) return absent_null(__func__, errcode_ret, (feature))
+#define ABSENT_IN_CONTEXT(feature) \
+	return absent_in_context(__func__, context, errcode_ret, (feature))
 
 /*
  * Later issues.
@@ -70,160 +89,6 @@ svmcl_clSetCommandQueueProperty(cl_command_queue command_queue,
 				cl_command_queue_properties properties,
 				cl_bool enable,
 				cl_command_queue_properties *old_properties)
-{
-	TODO();
-}
-
-cl_mem CL_API_CALL svmcl_clCreateBuffer(cl_context context, cl_mem_flags flags,
-					size_t size, void *host_ptr,
-					cl_int *errcode_ret)
-{
-	TODO_NULL();
-}
-
-cl_mem CL_API_CALL
-svmcl_clCreateBufferWithProperties(cl_context context,
-				   const cl_mem_properties *properties,
-				   cl_mem_flags flags, size_t size,
-				   void *host_ptr, cl_int *errcode_ret)
-{
-	TODO_NULL();
-}
-
-cl_mem CL_API_CALL svmcl_clCreateSubBuffer(cl_mem buffer, cl_mem_flags flags,
-					   cl_buffer_create_type type,
-					   const void *info, cl_int *errcode_ret)
-{
-	TODO_NULL();
-}
-
-cl_int CL_API_CALL svmcl_clRetainMemObject(cl_mem memobj)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL svmcl_clReleaseMemObject(cl_mem memobj)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL svmcl_clGetMemObjectInfo(cl_mem memobj,
-					    cl_mem_info param_name,
-					    size_t param_value_size,
-					    void *param_value,
-					    size_t *param_value_size_ret)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clSetMemObjectDestructorCallback(cl_mem memobj,
-				       void (CL_CALLBACK *pfn_notify)(cl_mem,
-								      void *),
-				       void *user_data)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueReadBuffer(cl_command_queue command_queue, cl_mem buffer,
-			  cl_bool blocking, size_t offset, size_t size,
-			  void *ptr, cl_uint num_events,
-			  const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueWriteBuffer(cl_command_queue command_queue, cl_mem buffer,
-			   cl_bool blocking, size_t offset, size_t size,
-			   const void *ptr, cl_uint num_events,
-			   const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueCopyBuffer(cl_command_queue command_queue, cl_mem src,
-			  cl_mem dst, size_t src_offset, size_t dst_offset,
-			  size_t size, cl_uint num_events,
-			  const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueReadBufferRect(cl_command_queue command_queue, cl_mem buffer,
-			      cl_bool blocking, const size_t *buffer_origin,
-			      const size_t *host_origin, const size_t *region,
-			      size_t buffer_row_pitch,
-			      size_t buffer_slice_pitch, size_t host_row_pitch,
-			      size_t host_slice_pitch, void *ptr,
-			      cl_uint num_events, const cl_event *wait_list,
-			      cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueWriteBufferRect(cl_command_queue command_queue, cl_mem buffer,
-			       cl_bool blocking, const size_t *buffer_origin,
-			       const size_t *host_origin, const size_t *region,
-			       size_t buffer_row_pitch,
-			       size_t buffer_slice_pitch,
-			       size_t host_row_pitch, size_t host_slice_pitch,
-			       const void *ptr, cl_uint num_events,
-			       const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueCopyBufferRect(cl_command_queue command_queue, cl_mem src,
-			      cl_mem dst, const size_t *src_origin,
-			      const size_t *dst_origin, const size_t *region,
-			      size_t src_row_pitch, size_t src_slice_pitch,
-			      size_t dst_row_pitch, size_t dst_slice_pitch,
-			      cl_uint num_events, const cl_event *wait_list,
-			      cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueFillBuffer(cl_command_queue command_queue, cl_mem buffer,
-			  const void *pattern, size_t pattern_size,
-			  size_t offset, size_t size, cl_uint num_events,
-			  const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
-void *CL_API_CALL
-svmcl_clEnqueueMapBuffer(cl_command_queue command_queue, cl_mem buffer,
-			 cl_bool blocking, cl_map_flags map_flags,
-			 size_t offset, size_t size, cl_uint num_events,
-			 const cl_event *wait_list, cl_event *event,
-			 cl_int *errcode_ret)
-{
-	TODO_NULL();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueUnmapMemObject(cl_command_queue command_queue, cl_mem memobj,
-			      void *mapped_ptr, cl_uint num_events,
-			      const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueMigrateMemObjects(cl_command_queue command_queue,
-				 cl_uint num_mem_objects,
-				 const cl_mem *mem_objects,
-				 cl_mem_migration_flags flags,
-				 cl_uint num_events, const cl_event *wait_list,
-				 cl_event *event)
 {
 	TODO();
 }
@@ -421,7 +286,7 @@ cl_mem CL_API_CALL svmcl_clCreateImage2D(cl_context context,
 					 size_t row_pitch, void *host_ptr,
 					 cl_int *errcode_ret)
 {
-	ABSENT_NULL("images");
+	ABSENT_IN_CONTEXT("images");
 }
 
 cl_mem CL_API_CALL svmcl_clCreateImage3D(cl_context context,
@@ -432,7 +297,7 @@ cl_mem CL_API_CALL svmcl_clCreateImage3D(cl_context context,
 					 size_t slice_pitch, void *host_ptr,
 					 cl_int *errcode_ret)
 {
-	ABSENT_NULL("images");
+	ABSENT_IN_CONTEXT("images");
 }
 
 cl_mem CL_API_CALL svmcl_clCreateImage(cl_context context, cl_mem_flags flags,
@@ -440,7 +305,7 @@ cl_mem CL_API_CALL svmcl_clCreateImage(cl_context context, cl_mem_flags flags,
 				       const cl_image_desc *desc,
 				       void *host_ptr, cl_int *errcode_ret)
 {
-	ABSENT_NULL("images");
+	ABSENT_IN_CONTEXT("images");
 }
 
 cl_mem CL_API_CALL
@@ -451,7 +316,7 @@ svmcl_clCreateImageWithProperties(cl_context context,
 				  const cl_image_desc *desc, void *host_ptr,
 				  cl_int *errcode_ret)
 {
-	ABSENT_NULL("images");
+	ABSENT_IN_CONTEXT("images");
 }
 
 cl_int CL_API_CALL
@@ -461,8 +326,30 @@ svmcl_clGetSupportedImageFormats(cl_context context, cl_mem_flags flags,
 				 cl_image_format *image_formats,
 				 cl_uint *num_image_formats)
 {
+	const cl_mem_flags known = CL_MEM_READ_WRITE | CL_MEM_WRITE_ONLY |
+		CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR | CL_MEM_ALLOC_HOST_PTR |
+		CL_MEM_COPY_HOST_PTR | CL_MEM_HOST_WRITE_ONLY |
+		CL_MEM_HOST_READ_ONLY | CL_MEM_HOST_NO_ACCESS |
+		CL_MEM_KERNEL_READ_AND_WRITE;
+
 	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_CONTEXT(context), CL_INVALID_CONTEXT,
 			      "not a valid context");
+	SVMCL_RETURN_ERROR_ON(flags & ~known, CL_INVALID_VALUE,
+			      "invalid flags 0x%llx",
+			      (unsigned long long)(flags & ~known));
+	switch (image_type) {
+	case CL_MEM_OBJECT_IMAGE1D:
+	case CL_MEM_OBJECT_IMAGE1D_BUFFER:
+	case CL_MEM_OBJECT_IMAGE2D:
+	case CL_MEM_OBJECT_IMAGE3D:
+	case CL_MEM_OBJECT_IMAGE1D_ARRAY:
+	case CL_MEM_OBJECT_IMAGE2D_ARRAY:
+		break;
+	default:
+		return SVMCL_ERROR(CL_INVALID_VALUE,
+				   "image_type 0x%x is not an image type",
+				   image_type);
+	}
 	SVMCL_RETURN_ERROR_ON(num_entries == 0 && image_formats != NULL,
 			      CL_INVALID_VALUE,
 			      "num_entries is 0 but image_formats is not NULL");
@@ -559,7 +446,7 @@ cl_sampler CL_API_CALL svmcl_clCreateSampler(cl_context context,
 					     cl_filter_mode filter,
 					     cl_int *errcode_ret)
 {
-	ABSENT_NULL("samplers");
+	ABSENT_IN_CONTEXT("samplers");
 }
 
 cl_sampler CL_API_CALL
@@ -567,7 +454,7 @@ svmcl_clCreateSamplerWithProperties(cl_context context,
 				    const cl_sampler_properties *properties,
 				    cl_int *errcode_ret)
 {
-	ABSENT_NULL("samplers");
+	ABSENT_IN_CONTEXT("samplers");
 }
 
 cl_int CL_API_CALL svmcl_clRetainSampler(cl_sampler sampler)
@@ -596,7 +483,7 @@ cl_mem CL_API_CALL svmcl_clCreatePipe(cl_context context, cl_mem_flags flags,
 				      const cl_pipe_properties *properties,
 				      cl_int *errcode_ret)
 {
-	ABSENT_NULL("pipes");
+	ABSENT_IN_CONTEXT("pipes");
 }
 
 cl_int CL_API_CALL svmcl_clGetPipeInfo(cl_mem pipe, cl_pipe_info param_name,

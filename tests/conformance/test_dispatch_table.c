@@ -103,16 +103,16 @@ static void test_stubs_answer(void **state)
 	cl_uint n = 7;
 
 	assert_null(svmcl_clCreateBuffer(NULL, 0, 16, NULL, &err));
-	assert_int_equal(err, CL_INVALID_OPERATION);
+	assert_int_equal(err, CL_INVALID_CONTEXT);
 	assert_null(svmcl_clCreateBuffer(NULL, 0, 16, NULL, NULL));
 	assert_null(svmcl_clEnqueueMapBuffer(NULL, NULL, CL_TRUE, 0, 0, 0, 0,
 					     NULL, NULL, &err));
-	assert_int_equal(err, CL_INVALID_OPERATION);
+	assert_int_equal(err, CL_INVALID_COMMAND_QUEUE);
 	assert_int_equal(svmcl_clEnqueueSVMMemcpy(NULL, CL_TRUE, NULL, NULL, 0,
 						  0, NULL, NULL),
 			 CL_INVALID_OPERATION);
 	assert_null(svmcl_clCreateImage(NULL, 0, NULL, NULL, NULL, &err));
-	assert_int_equal(err, CL_INVALID_OPERATION);
+	assert_int_equal(err, CL_INVALID_CONTEXT);
 	assert_int_equal(svmcl_clGetPipeInfo(NULL, 0, 0, NULL, NULL),
 			 CL_INVALID_MEM_OBJECT);
 	assert_int_equal(svmcl_clRetainSampler(NULL), CL_INVALID_SAMPLER);

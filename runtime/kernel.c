@@ -146,7 +146,7 @@ cl_kernel CL_API_CALL svmcl_clCreateKernel(cl_program program,
 			    "kernel_name is NULL");
 
 	pthread_mutex_lock(&program->obj.lock);
-	if (program->status != CL_BUILD_SUCCESS) {
+	if (!program->clc || program->status == CL_BUILD_IN_PROGRESS) {
 		err = CL_INVALID_PROGRAM_EXECUTABLE;
 	} else {
 		ck = clc_program_find_kernel(program->clc, kernel_name);
@@ -181,7 +181,7 @@ cl_int CL_API_CALL svmcl_clCreateKernelsInProgram(cl_program program,
 			      "not a valid program");
 
 	pthread_mutex_lock(&program->obj.lock);
-	if (program->status != CL_BUILD_SUCCESS) {
+	if (!program->clc || program->status == CL_BUILD_IN_PROGRESS) {
 		pthread_mutex_unlock(&program->obj.lock);
 		return SVMCL_ERROR(CL_INVALID_PROGRAM_EXECUTABLE,
 				   "the program is not built");

@@ -592,6 +592,7 @@ static int run_frontend(const char *source, const char *options,
 	if (ret) {
 		clc_log_printf(log, "error: cannot create a work directory: "
 			       "%s\n", strerror(-ret));
+		ret = -EIO;	/* a failed build, not a missing compiler */
 		goto out_opts;
 	}
 	if (num_headers) {

@@ -837,7 +837,7 @@ static unsigned int md_ops(LLVMValueRef node, LLVMValueRef *ops,
 	return n;
 }
 
-static size_t print_size3(char *out, size_t len, const char *name,
+static size_t print_size3(char *out, size_t len, bool sep, const char *name,
 			  LLVMValueRef node)
 {
 	LLVMValueRef ops[3];
@@ -851,11 +851,12 @@ static size_t print_size3(char *out, size_t len, const char *name,
 		v[i] = LLVMConstIntGetZExtValue(ops[i]);
 	}
 	return (size_t)snprintf(out, len, "%s%s(%llu,%llu,%llu)",
-				out[0] ? " " : "", name, v[0], v[1], v[2]);
+				sep ? " " : "", name, v[0], v[1], v[2]);
 }
 
 /* vec_type_hint(<type>): clang records an undef of the type and a sign. */
-static size_t print_vec_hint(char *out, size_t len, LLVMValueRef node)
+static size_t print_vec_hint(char *out, size_t len, bool sep,
+			     LLVMValueRef node)
 {
 	LLVMValueRef ops[2];
 	LLVMTypeRef ty, el;
@@ -904,9 +905,9 @@ static size_t print_vec_hint(char *out, size_t len, LLVMValueRef node)
 	}
 	if (width > 1)
 		return (size_t)snprintf(out, len, "%svec_type_hint(%s%u)",
-					out[0] ? " " : "", base, width);
+					sep ? " " : "", base, width);
 	return (size_t)snprintf(out, len, "%svec_type_hint(%s)",
-				out[0] ? " " : "", base);
+				sep ? " " : "", base);
 }
 
 struct kernel_attrs {
@@ -943,16 +944,16 @@ static int collect_attributes(struct clc_module *m, struct kernel_attrs **out,
 			continue;
 		name = LLVMGetValueName2(f, &len);
 		snprintf(a[i].name, sizeof(a[i].name), "%.*s", (int)len, name);
-		o += print_size3(s + o, sizeof(a[i].attrs) - o,
+		o += print_size3(s + o, sizeof(a[i].attrs) - o, false,
 				 "reqd_work_group_size",
 				 md_node(m->ctx, f, "reqd_work_group_size"));
 		if (o < sizeof(a[i].attrs))
-			o += print_size3(s + o, sizeof(a[i].attrs) - o,
+			o += print_size3(s + o, sizeof(a[i].attrs) - o, o > 0,
 					 "work_group_size_hint",
 					 md_node(m->ctx, f,
 						 "work_group_size_hint"));
 		if (o < sizeof(a[i].attrs))
-			print_vec_hint(s + o, sizeof(a[i].attrs) - o,
+			print_vec_hint(s + o, sizeof(a[i].attrs) - o, o > 0,
 				       md_node(m->ctx, f, "vec_type_hint"));
 		i++;
 	}

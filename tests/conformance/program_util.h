@@ -31,7 +31,7 @@ static struct {
 	char cache_dir[256];	/* $XDG_CACHE_HOME of this test */
 } E;
 
-static cl_platform_id find_svmcl_platform(void)
+static inline cl_platform_id find_svmcl_platform(void)
 {
 	cl_platform_id ids[16];
 	cl_uint n = 0;
@@ -51,7 +51,7 @@ static cl_platform_id find_svmcl_platform(void)
  * A private XDG_CACHE_HOME, so that the tests neither read nor fill the
  * user's binary cache (the ICD reads the variable at each build).
  */
-static int env_setup(void **state)
+static inline int env_setup(void **state)
 {
 	char tmpl[] = "/tmp/svmcl-test-cache-XXXXXX";
 	cl_int err;
@@ -79,7 +79,7 @@ static int env_setup(void **state)
 	return E.queue ? 0 : -1;
 }
 
-static int env_teardown(void **state)
+static inline int env_teardown(void **state)
 {
 	char cmd[300];
 
@@ -98,7 +98,7 @@ static int env_teardown(void **state)
 }
 
 /* The build log of @p (static buffer). */
-static const char *build_log(cl_program p)
+static inline const char *build_log(cl_program p)
 {
 	static char log[16384];
 
@@ -108,7 +108,7 @@ static const char *build_log(cl_program p)
 	return log;
 }
 
-static cl_program source_program(const char *src)
+static inline cl_program source_program(const char *src)
 {
 	cl_int err;
 	cl_program p = clCreateProgramWithSource(E.context, 1, &src, NULL,
@@ -120,7 +120,7 @@ static cl_program source_program(const char *src)
 }
 
 /* Build @src with @options; fails the test with the log on error. */
-static cl_program build_with(const char *src, const char *options)
+static inline cl_program build_with(const char *src, const char *options)
 {
 	cl_program p = source_program(src);
 	cl_int err = clBuildProgram(p, 1, &E.device, options, NULL, NULL);
@@ -131,7 +131,7 @@ static cl_program build_with(const char *src, const char *options)
 }
 
 /* Compile @src (clCompileProgram, no headers); fails on error. */
-static cl_program compile_with(const char *src, const char *options)
+static inline cl_program compile_with(const char *src, const char *options)
 {
 	cl_program p = source_program(src);
 	cl_int err = clCompileProgram(p, 0, NULL, options, 0, NULL, NULL,
@@ -146,7 +146,7 @@ static cl_program compile_with(const char *src, const char *options)
  * Run @k over @n work-items with its argument 0 set to @out (n ints) and
  * argument 1, when @arg1 is not NULL, to the int *@arg1.
  */
-static void run_int_kernel(cl_kernel k, int *out, size_t n, const int *arg1)
+static inline void run_int_kernel(cl_kernel k, int *out, size_t n, const int *arg1)
 {
 	CHECK(clSetKernelArgSVMPointer(k, 0, out));
 	if (arg1)
@@ -157,7 +157,7 @@ static void run_int_kernel(cl_kernel k, int *out, size_t n, const int *arg1)
 }
 
 /* Create kernel @name of @p, run it on n ints, return the malloc'd ints. */
-static int *run_named(cl_program p, const char *name, size_t n,
+static inline int *run_named(cl_program p, const char *name, size_t n,
 		      const int *arg1)
 {
 	cl_int err;
@@ -172,7 +172,7 @@ static int *run_named(cl_program p, const char *name, size_t n,
 	return out;
 }
 
-static cl_program_binary_type binary_type(cl_program p)
+static inline cl_program_binary_type binary_type(cl_program p)
 {
 	cl_program_binary_type t = 0xdead;
 
@@ -181,7 +181,7 @@ static cl_program_binary_type binary_type(cl_program p)
 	return t;
 }
 
-static cl_build_status build_status(cl_program p)
+static inline cl_build_status build_status(cl_program p)
 {
 	cl_build_status s = 0xdead;
 
@@ -191,7 +191,7 @@ static cl_build_status build_status(cl_program p)
 }
 
 /* CL_PROGRAM_BINARIES of @p (one device), malloc'd; size in @size. */
-static unsigned char *program_binary(cl_program p, size_t *size)
+static inline unsigned char *program_binary(cl_program p, size_t *size)
 {
 	unsigned char *bin;
 	size_t ret = 0;
@@ -208,7 +208,7 @@ static unsigned char *program_binary(cl_program p, size_t *size)
 	return bin;
 }
 
-static cl_program binary_program(const unsigned char *bin, size_t size,
+static inline cl_program binary_program(const unsigned char *bin, size_t size,
 				 cl_int *status, cl_int *err)
 {
 	return clCreateProgramWithBinary(E.context, 1, &E.device, &size, &bin,

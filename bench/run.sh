@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # bench/run.sh - build svmcl in release mode (no debug checks, no tests)
-# and run the benchmarks (bench-hmm, bench-gpu), which print tables with
+# and run the benchmarks (bench-hmm, bench-gpu, bench-build), which print tables with
 # ratios.
 #
 #   bench/run.sh [build-dir] [MiB]
@@ -43,6 +43,11 @@ else
 fi
 echo
 OCL_ICD_VENDORS="$vendors" "$build/bench/bench-gpu" "$mib"
+
+# bench-build: clBuildProgram cold and cached, svmcl and pocl.
+ninja -C "$build" bench/bench-build
+echo
+OCL_ICD_VENDORS="$vendors" "$build/bench/bench-build"
 
 # Kernel throughput (STREAM, mandelbrot) next to pocl and the host; then
 # svmcl again with its device MMU switched off in the compiler, which shows

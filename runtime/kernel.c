@@ -19,6 +19,19 @@
  *    that an enqueue can pin it (see svmcl_kernel_pin_mems());
  *  - local: not supported yet (CL_INVALID_ARG_VALUE).
  *
+ * clCloneKernel copies the argument block, the set flags and the exec
+ * info into a new kernel of the same clc_kernel (a shallow copy: pointers
+ * are copied, not what they point to).
+ *
+ * Argument information (clGetKernelArgInfo) exists only for programs
+ * built with -cl-kernel-arg-info, as OpenCL 3.0 says: without it clang
+ * records no argument names, and every query answers
+ * CL_KERNEL_ARG_INFO_NOT_AVAILABLE. The information lives in the bitcode,
+ * so a binary of such a build keeps it. CL_KERNEL_ATTRIBUTES is empty for
+ * kernels of programs created from a binary, as the specification says.
+ * Sub-groups are not supported: clGetKernelSubGroupInfo answers
+ * CL_INVALID_OPERATION once kernel and device are checked.
+ *
  * DOC: Locking
  *
  * obj.lock protects the argument block, the set flags and the exec info.
@@ -136,7 +149,7 @@ cl_kernel CL_API_CALL svmcl_clCreateKernel(cl_program program,
 			    "kernel_name is NULL");
 
 	pthread_mutex_lock(&program->obj.lock);
-	if (program->status != CL_BUILD_SUCCESS) {
+	if (!program->clc || program->status == CL_BUILD_IN_PROGRESS) {
 		err = CL_INVALID_PROGRAM_EXECUTABLE;
 	} else {
 		ck = clc_program_find_kernel(program->clc, kernel_name);
@@ -171,7 +184,7 @@ cl_int CL_API_CALL svmcl_clCreateKernelsInProgram(cl_program program,
 			      "not a valid program");
 
 	pthread_mutex_lock(&program->obj.lock);
-	if (program->status != CL_BUILD_SUCCESS) {
+	if (!program->clc || program->status == CL_BUILD_IN_PROGRESS) {
 		pthread_mutex_unlock(&program->obj.lock);
 		return SVMCL_ERROR(CL_INVALID_PROGRAM_EXECUTABLE,
 				   "the program is not built");
@@ -211,6 +224,65 @@ cl_int CL_API_CALL svmcl_clCreateKernelsInProgram(cl_program program,
 	if (num_kernels_ret)
 		*num_kernels_ret = n;
 	return CL_SUCCESS;
+}
+
+cl_kernel CL_API_CALL svmcl_clCloneKernel(cl_kernel source_kernel,
+					  cl_int *errcode_ret)
+{
+	cl_kernel src = source_kernel, k = NULL;
+	void **ptrs = NULL;
+	cl_mem *mems = NULL;
+	bool copied = false;
+	cl_int err = CL_SUCCESS;
+
+	SVMCL_GOTO_ERROR_ON(!SVMCL_IS_KERNEL(src), CL_INVALID_KERNEL,
+			    "not a valid kernel");
+	/* The source's reference on the program keeps it (and ck) alive. */
+	atomic_fetch_add(&src->program->num_kernel_objects, 1);
+	k = kernel_create(src->program, src->ck, &err);
+	if (!k)
+		goto ERROR;
+
+	pthread_mutex_lock(&src->obj.lock);
+	if (src->num_svm_ptrs) {
+		ptrs = malloc(src->num_svm_ptrs * sizeof(*ptrs));
+		if (ptrs)
+			memcpy(ptrs, src->svm_ptrs,
+			       src->num_svm_ptrs * sizeof(*ptrs));
+	}
+	/* Buffer arguments: the clone must pin them at enqueue too. */
+	if (src->mem_args) {
+		mems = calloc(src->ck->num_args, sizeof(*mems));
+		if (mems)
+			memcpy(mems, src->mem_args,
+			       src->ck->num_args * sizeof(*mems));
+	}
+	if ((!src->num_svm_ptrs || ptrs) && (!src->mem_args || mems)) {
+		memcpy(k->args, src->args, src->ck->args_size);
+		memcpy(k->arg_set, src->arg_set,
+		       src->ck->num_args * sizeof(*k->arg_set));
+		k->num_args_set = src->num_args_set;
+		k->svm_ptrs = ptrs;
+		k->num_svm_ptrs = src->num_svm_ptrs;
+		k->fine_grain_system = src->fine_grain_system;
+		k->mem_args = mems;
+		ptrs = NULL;
+		mems = NULL;
+		copied = true;
+	}
+	pthread_mutex_unlock(&src->obj.lock);
+	if (!copied) {
+		free(ptrs);
+		free(mems);
+		svmcl_kernel_put(k);
+		k = NULL;
+		SVMCL_GOTO_ERROR_ON(true, CL_OUT_OF_HOST_MEMORY, "malloc");
+	}
+
+ERROR:
+	if (errcode_ret)
+		*errcode_ret = err;
+	return k;
 }
 
 cl_int CL_API_CALL svmcl_clRetainKernel(cl_kernel kernel)
@@ -479,9 +551,6 @@ cl_int CL_API_CALL svmcl_clGetKernelInfo(cl_kernel kernel,
 					 void *param_value,
 					 size_t *param_value_size_ret)
 {
-	const uint64_t *r;
-	char attrs[96] = "";
-
 	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_KERNEL(kernel), CL_INVALID_KERNEL,
 			      "not a valid kernel");
 
@@ -498,14 +567,10 @@ cl_int CL_API_CALL svmcl_clGetKernelInfo(cl_kernel kernel,
 	case CL_KERNEL_PROGRAM:
 		return SVMCL_INFO_SCALAR(cl_program, kernel->program);
 	case CL_KERNEL_ATTRIBUTES:
-		r = kernel->ck->reqd_wg_size;
-		if (r[0])
-			snprintf(attrs, sizeof(attrs),
-				 "reqd_work_group_size(%llu,%llu,%llu)",
-				 (unsigned long long)r[0],
-				 (unsigned long long)r[1],
-				 (unsigned long long)r[2]);
-		return SVMCL_INFO_STRING(attrs);
+		/* "empty" unless created from clCreateProgramWithSource */
+		if (kernel->program->origin == SVMCL_PROGRAM_BINARY)
+			return SVMCL_INFO_STRING("");
+		return SVMCL_INFO_STRING(kernel->ck->attributes);
 	default:
 		return SVMCL_ERROR(CL_INVALID_VALUE, "unknown param_name 0x%x",
 				   param_name);
@@ -536,6 +601,23 @@ cl_int CL_API_CALL svmcl_clGetKernelArgInfo(cl_kernel kernel,
 
 	switch (param_name) {
 	case CL_KERNEL_ARG_ADDRESS_QUALIFIER:
+	case CL_KERNEL_ARG_ACCESS_QUALIFIER:
+	case CL_KERNEL_ARG_TYPE_NAME:
+	case CL_KERNEL_ARG_TYPE_QUALIFIER:
+	case CL_KERNEL_ARG_NAME:
+		break;
+	default:
+		return SVMCL_ERROR(CL_INVALID_VALUE, "unknown param_name 0x%x",
+				   param_name);
+	}
+	/* Names are recorded only with -cl-kernel-arg-info (see DOC). */
+	SVMCL_RETURN_ERROR_ON(!a->name || !a->name[0],
+			      CL_KERNEL_ARG_INFO_NOT_AVAILABLE,
+			      "kernel '%s' was not built with -cl-kernel-arg-info",
+			      kernel->ck->name);
+
+	switch (param_name) {
+	case CL_KERNEL_ARG_ADDRESS_QUALIFIER:
 		return SVMCL_INFO_SCALAR(cl_kernel_arg_address_qualifier,
 			(unsigned int)a->space < 4 ? spaces[a->space] :
 			CL_KERNEL_ARG_ADDRESS_PRIVATE);
@@ -544,22 +626,23 @@ cl_int CL_API_CALL svmcl_clGetKernelArgInfo(cl_kernel kernel,
 			a->access_qual ? a->access_qual :
 			CL_KERNEL_ARG_ACCESS_NONE);
 	case CL_KERNEL_ARG_TYPE_NAME:
-		SVMCL_RETURN_ERROR_ON(!a->type_name || !a->type_name[0],
-				      CL_KERNEL_ARG_INFO_NOT_AVAILABLE,
-				      "type name not recorded");
 		return SVMCL_INFO_STRING(a->type_name);
 	case CL_KERNEL_ARG_TYPE_QUALIFIER:
 		return SVMCL_INFO_SCALAR(cl_kernel_arg_type_qualifier,
 					 a->type_qual);
-	case CL_KERNEL_ARG_NAME:
-		SVMCL_RETURN_ERROR_ON(!a->name || !a->name[0],
-				      CL_KERNEL_ARG_INFO_NOT_AVAILABLE,
-				      "argument name not recorded");
+	default:	/* CL_KERNEL_ARG_NAME */
 		return SVMCL_INFO_STRING(a->name);
-	default:
-		return SVMCL_ERROR(CL_INVALID_VALUE, "unknown param_name 0x%x",
-				   param_name);
 	}
+}
+
+/*
+ * CL_KERNEL_LOCAL_MEM_SIZE: static __local variables plus the sizes given
+ * to clSetKernelArg for __local pointer arguments (0 for those not set).
+ * Local memory is not supported yet, so both are 0.
+ */
+static cl_ulong kernel_local_mem_size(cl_kernel kernel)
+{
+	return 0;
 }
 
 cl_int CL_API_CALL
@@ -592,8 +675,9 @@ svmcl_clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id device,
 	case CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE:
 		return SVMCL_INFO_SCALAR(size_t, SVMCL_PREFERRED_WG_MULTIPLE);
 	case CL_KERNEL_LOCAL_MEM_SIZE:
+		return SVMCL_INFO_SCALAR(cl_ulong, kernel_local_mem_size(kernel));
 	case CL_KERNEL_PRIVATE_MEM_SIZE:
-		return SVMCL_INFO_SCALAR(cl_ulong, 0);
+		return SVMCL_INFO_SCALAR(cl_ulong, kernel->ck->private_mem_size);
 	case CL_KERNEL_GLOBAL_WORK_SIZE:
 		return SVMCL_ERROR(CL_INVALID_VALUE,
 				   "CL_KERNEL_GLOBAL_WORK_SIZE: not a custom device or built-in kernel");
@@ -601,4 +685,36 @@ svmcl_clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id device,
 		return SVMCL_ERROR(CL_INVALID_VALUE, "unknown param_name 0x%x",
 				   param_name);
 	}
+}
+
+cl_int CL_API_CALL
+svmcl_clGetKernelSubGroupInfo(cl_kernel kernel, cl_device_id device,
+			      cl_kernel_sub_group_info param_name,
+			      size_t input_value_size, const void *input_value,
+			      size_t param_value_size, void *param_value,
+			      size_t *param_value_size_ret)
+{
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_KERNEL(kernel), CL_INVALID_KERNEL,
+			      "not a valid kernel");
+	/* NULL is fine: the kernel's context has a single device. */
+	SVMCL_RETURN_ERROR_ON(device != NULL &&
+			      (!SVMCL_IS_DEVICE(device) ||
+			       device != kernel->context->device),
+			      CL_INVALID_DEVICE, "not a device of the kernel");
+	return SVMCL_ERROR(CL_INVALID_OPERATION,
+			   "the device does not support sub-groups");
+}
+
+cl_int CL_API_CALL
+svmcl_clGetKernelSubGroupInfoKHR(cl_kernel kernel, cl_device_id device,
+				 cl_kernel_sub_group_info param_name,
+				 size_t input_value_size,
+				 const void *input_value,
+				 size_t param_value_size, void *param_value,
+				 size_t *param_value_size_ret)
+{
+	return svmcl_clGetKernelSubGroupInfo(kernel, device, param_name,
+					     input_value_size, input_value,
+					     param_value_size, param_value,
+					     param_value_size_ret);
 }

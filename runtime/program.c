@@ -4,29 +4,29 @@
  *
  * DOC: Overview
  *
- * A program wraps the compiler's struct clc_program (runtime/compiler):
- * clBuildProgram hands the source and options to clc_build(), which
- * compiles, instruments and JITs every kernel, and maps its result at the
- * API boundary:
+ * A program is OpenCL C source, a program binary, or the result of a
+ * link; clBuildProgram, clCompileProgram and clLinkProgram
+ * (program_build.c) turn it into a stage of struct clc_program's
+ * pipeline: a compiled object, a library or an executable. This file
+ * creates program objects, answers their queries and implements the
+ * entry points for what the device does not have (IL, specialization
+ * constants, program-scope destructors, built-in kernels), with the
+ * errors OpenCL 3.0 gives for such a device.
  *
- *	0	 -> CL_SUCCESS, status CL_BUILD_SUCCESS
- *	-EINVAL  -> CL_BUILD_PROGRAM_FAILURE (compile error, log has why)
- *	-ENOENT  -> CL_COMPILER_NOT_AVAILABLE (no OpenCL C front end)
- *	-ENOMEM  -> CL_OUT_OF_HOST_MEMORY
- *
- * The build is synchronous: pfn_notify, when given, is called before
- * clBuildProgram returns, with no lock held.
- *
- * Only programs from source exist so far; binaries, IL, compile and link
- * come in later issues (their entry points answer CL_INVALID_OPERATION).
+ * CL_PROGRAM_BINARIES is the struct clc_binary of the last stage (see
+ * runtime/compiler/clc_binary.c): LLVM bitcode with a header naming the
+ * stage and the device's OpenCL C features. clCreateProgramWithBinary
+ * checks that header (CL_INVALID_BINARY for a damaged or foreign binary)
+ * and clBuildProgram JIT-compiles the bitcode again.
  *
  * DOC: Locking
  *
- * obj.lock protects the build state (status, options, log, clc and kernel
- * names). It is not held while the compiler runs: the CL_BUILD_IN_PROGRESS
- * status keeps a second build, and kernel creation, away meanwhile. A
- * program with live kernel objects cannot be rebuilt, so a kernel's
- * pointers into the clc_program stay valid for the kernel's life.
+ * obj.lock protects the build state (status, binary, options, log, clc and
+ * kernel names). It is not held while the compiler runs: the
+ * CL_BUILD_IN_PROGRESS status keeps a second build, and kernel creation,
+ * away meanwhile. A program with live kernel objects cannot be rebuilt, so
+ * a kernel's pointers into the clc_program stay valid for the kernel's
+ * life. No lock is held while a user callback runs.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -53,6 +53,8 @@ static void program_destroy(cl_program p)
 
 	if (p->clc)
 		clc_program_destroy(p->clc);
+	free(p->binary);
+	free(p->binary_options);
 	free(p->kernel_names);
 	free(p->log);
 	free(p->options);
@@ -68,6 +70,43 @@ void svmcl_program_put(cl_program program)
 		program_destroy(program);
 }
 
+cl_program svmcl_program_alloc(cl_context context,
+			       enum svmcl_program_origin origin)
+{
+	cl_program p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	svmcl_object_init(SVMCL_HANDLE(p), SVMCL_HANDLE(context),
+			  SVMCL_MAGIC_PROGRAM);
+	svmcl_context_get(context);
+	p->context = context;
+	p->origin = origin;
+	p->status = CL_BUILD_NONE;
+	p->binary_type = CLC_BINARY_NONE;
+	atomic_init(&p->num_kernel_objects, 0);
+	return p;
+}
+
+cl_int svmcl_program_check_devices(const char *func, cl_context context,
+				   cl_uint num, const cl_device_id *list)
+{
+	if ((num == 0) != (list == NULL)) {
+		svmcl_api_error(func, CL_INVALID_VALUE,
+				"num_devices %u with device_list %p", num,
+				(const void *)list);
+		return CL_INVALID_VALUE;
+	}
+	for (cl_uint i = 0; i < num; i++) {
+		if (!SVMCL_IS_DEVICE(list[i]) || list[i] != context->device) {
+			svmcl_api_error(func, CL_INVALID_DEVICE,
+					"device_list[%u] is not in the context", i);
+			return CL_INVALID_DEVICE;
+		}
+	}
+	return CL_SUCCESS;
+}
+
 cl_program CL_API_CALL
 svmcl_clCreateProgramWithSource(cl_context context, cl_uint count,
 				const char **strings, const size_t *lengths,
@@ -75,6 +114,7 @@ svmcl_clCreateProgramWithSource(cl_context context, cl_uint count,
 {
 	cl_program p = NULL;
 	size_t total = 0, pos = 0;
+	char *source;
 	cl_int err = CL_SUCCESS;
 
 	SVMCL_GOTO_ERROR_ON(!SVMCL_IS_CONTEXT(context), CL_INVALID_CONTEXT,
@@ -92,35 +132,194 @@ svmcl_clCreateProgramWithSource(cl_context context, cl_uint count,
 		total += len;
 	}
 
-	p = calloc(1, sizeof(*p));
-	SVMCL_GOTO_ERROR_ON(p == NULL, CL_OUT_OF_HOST_MEMORY, "calloc");
-	p->source = malloc(total + 1);
-	if (!p->source) {
-		free(p);
-		p = NULL;
-		SVMCL_GOTO_ERROR_ON(true, CL_OUT_OF_HOST_MEMORY, "malloc");
-	}
+	source = malloc(total + 1);
+	SVMCL_GOTO_ERROR_ON(source == NULL, CL_OUT_OF_HOST_MEMORY, "malloc");
 	for (cl_uint i = 0; i < count; i++) {
 		size_t len = (lengths && lengths[i]) ? lengths[i] :
 						       strlen(strings[i]);
 
-		memcpy(p->source + pos, strings[i], len);
-		pos += len;
+		/* "The concatenation strips any nulls in the ... strings." */
+		for (size_t j = 0; j < len; j++)
+			if (strings[i][j])
+				source[pos++] = strings[i][j];
 	}
-	p->source[total] = '\0';
-	p->source_size = total;
+	source[pos] = '\0';
 
-	svmcl_object_init(SVMCL_HANDLE(p), SVMCL_HANDLE(context),
-			  SVMCL_MAGIC_PROGRAM);
-	svmcl_context_get(context);
-	p->context = context;
-	p->status = CL_BUILD_NONE;
-	atomic_init(&p->num_kernel_objects, 0);
+	p = svmcl_program_alloc(context, SVMCL_PROGRAM_SOURCE);
+	if (!p) {
+		free(source);
+		SVMCL_GOTO_ERROR_ON(true, CL_OUT_OF_HOST_MEMORY, "calloc");
+	}
+	p->source = source;
+	p->source_size = pos;
 
 ERROR:
 	if (errcode_ret)
 		*errcode_ret = err;
 	return p;
+}
+
+cl_program CL_API_CALL
+svmcl_clCreateProgramWithBinary(cl_context context, cl_uint num_devices,
+				const cl_device_id *device_list,
+				const size_t *lengths,
+				const unsigned char **binaries,
+				cl_int *binary_status, cl_int *errcode_ret)
+{
+	enum clc_binary_type type = CLC_BINARY_NONE;
+	const char *desc;
+	char *options = NULL;
+	void *copy = NULL;
+	cl_program p = NULL;
+	cl_int err = CL_SUCCESS;
+
+	SVMCL_GOTO_ERROR_ON(!SVMCL_IS_CONTEXT(context), CL_INVALID_CONTEXT,
+			    "not a valid context");
+	SVMCL_GOTO_ERROR_ON(num_devices == 0 || device_list == NULL,
+			    CL_INVALID_VALUE, "no devices");
+	err = svmcl_program_check_devices(__func__, context, num_devices,
+					  device_list);
+	if (err)
+		goto ERROR;
+	SVMCL_GOTO_ERROR_ON(lengths == NULL || binaries == NULL,
+			    CL_INVALID_VALUE, "lengths or binaries is NULL");
+
+	desc = svmcl_program_device_desc(context->device);
+	SVMCL_GOTO_ERROR_ON(desc == NULL, CL_OUT_OF_HOST_MEMORY,
+			    "device description");
+	/*
+	 * Every entry is checked so that binary_status is complete; the
+	 * first device's binary is the program's (all entries name the
+	 * context's one device).
+	 */
+	for (cl_uint i = 0; i < num_devices; i++) {
+		enum clc_binary_type t;
+		const void *bc;
+		size_t bc_size;
+		cl_int st = CL_SUCCESS;
+		int ret;
+
+		if (lengths[i] == 0 || binaries[i] == NULL) {
+			st = CL_INVALID_VALUE;
+		} else {
+			ret = clc_binary_unpack(binaries[i], lengths[i], desc, &t,
+						&bc, &bc_size,
+						i == 0 ? &options : NULL);
+			if (ret == -ENOMEM)
+				st = CL_OUT_OF_HOST_MEMORY;
+			else if (ret)
+				st = CL_INVALID_BINARY;
+			else if (i == 0)
+				type = t;
+		}
+		if (binary_status)
+			binary_status[i] = st;
+		/* CL_INVALID_VALUE outranks CL_INVALID_BINARY in the list. */
+		if (st && (err == CL_SUCCESS || st == CL_INVALID_VALUE))
+			err = st;
+	}
+	if (err == CL_INVALID_VALUE)
+		SVMCL_GOTO_ERROR_ON(true, err, "a length is 0 or a binary NULL");
+	SVMCL_GOTO_ERROR_ON(err == CL_INVALID_BINARY, err,
+			    "not an svmcl binary for this device");
+	SVMCL_GOTO_ERROR_ON(err, err, "cannot load the binary");
+
+	copy = malloc(lengths[0]);
+	p = svmcl_program_alloc(context, SVMCL_PROGRAM_BINARY);
+	if (!copy || !p) {
+		free(copy);
+		if (p)
+			svmcl_program_put(p);
+		p = NULL;
+		SVMCL_GOTO_ERROR_ON(true, CL_OUT_OF_HOST_MEMORY, "malloc");
+	}
+	memcpy(copy, binaries[0], lengths[0]);
+	p->binary = copy;
+	p->binary_size = lengths[0];
+	p->binary_type = type;
+	p->binary_options = options;
+	options = NULL;
+
+ERROR:
+	free(options);
+	if (errcode_ret)
+		*errcode_ret = err;
+	return p;
+}
+
+cl_program CL_API_CALL
+svmcl_clCreateProgramWithBuiltInKernels(cl_context context,
+					cl_uint num_devices,
+					const cl_device_id *device_list,
+					const char *kernel_names,
+					cl_int *errcode_ret)
+{
+	cl_int err;
+
+	SVMCL_GOTO_ERROR_ON(!SVMCL_IS_CONTEXT(context), CL_INVALID_CONTEXT,
+			    "not a valid context");
+	SVMCL_GOTO_ERROR_ON(num_devices == 0 || device_list == NULL,
+			    CL_INVALID_VALUE, "no devices");
+	err = svmcl_program_check_devices(__func__, context, num_devices,
+					  device_list);
+	if (err)
+		goto ERROR;
+	/* CL_DEVICE_BUILT_IN_KERNELS is empty: every name is unsupported. */
+	SVMCL_GOTO_ERROR_ON(true, CL_INVALID_VALUE,
+			    "kernel_names %s: svmcl has no built-in kernels",
+			    kernel_names ? "names an unknown kernel" : "is NULL");
+ERROR:
+	if (errcode_ret)
+		*errcode_ret = err;
+	return NULL;
+}
+
+/*
+ * The device reports no IL (CL_DEVICE_IL_VERSION ""), no program-scope
+ * constructors or destructors: the entry points below answer as OpenCL
+ * 3.0 prescribes for such a device, after checking what they are given.
+ */
+cl_program CL_API_CALL svmcl_clCreateProgramWithIL(cl_context context,
+						   const void *il,
+						   size_t length,
+						   cl_int *errcode_ret)
+{
+	cl_int err;
+
+	SVMCL_GOTO_ERROR_ON(!SVMCL_IS_CONTEXT(context), CL_INVALID_CONTEXT,
+			    "not a valid context");
+	SVMCL_GOTO_ERROR_ON(true, CL_INVALID_OPERATION,
+			    "no device in the context supports IL programs");
+ERROR:
+	if (errcode_ret)
+		*errcode_ret = err;
+	return NULL;
+}
+
+cl_int CL_API_CALL
+svmcl_clSetProgramSpecializationConstant(cl_program program, cl_uint spec_id,
+					 size_t spec_size,
+					 const void *spec_value)
+{
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_PROGRAM(program), CL_INVALID_PROGRAM,
+			      "not a valid program");
+	/* No program is created from IL: none has specialization constants. */
+	return SVMCL_ERROR(CL_INVALID_OPERATION,
+			   "no device of the program supports IL programs");
+}
+
+cl_int CL_API_CALL
+svmcl_clSetProgramReleaseCallback(cl_program program,
+				  void (CL_CALLBACK *pfn_notify)(cl_program,
+								 void *),
+				  void *user_data)
+{
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_PROGRAM(program), CL_INVALID_PROGRAM,
+			      "not a valid program");
+	SVMCL_RETURN_ERROR_ON(pfn_notify == NULL, CL_INVALID_VALUE,
+			      "pfn_notify is NULL");
+	return SVMCL_ERROR(CL_INVALID_OPERATION,
+			   "no device supports program-scope destructors");
 }
 
 cl_int CL_API_CALL svmcl_clRetainProgram(cl_program program)
@@ -137,131 +336,6 @@ cl_int CL_API_CALL svmcl_clReleaseProgram(cl_program program)
 			      "not a valid program");
 	svmcl_program_put(program);
 	return CL_SUCCESS;
-}
-
-static cl_int check_devices(const char *func, cl_program p, cl_uint num,
-			    const cl_device_id *list)
-{
-	if ((num == 0) != (list == NULL)) {
-		svmcl_api_error(func, CL_INVALID_VALUE,
-				"num_devices %u with device_list %p", num,
-				(const void *)list);
-		return CL_INVALID_VALUE;
-	}
-	for (cl_uint i = 0; i < num; i++) {
-		if (!SVMCL_IS_DEVICE(list[i]) || list[i] != p->context->device) {
-			svmcl_api_error(func, CL_INVALID_DEVICE,
-					"device_list[%u] is not in the context", i);
-			return CL_INVALID_DEVICE;
-		}
-	}
-	return CL_SUCCESS;
-}
-
-/* "k1;k2;k3" (empty when the program has no kernels). */
-static char *join_kernel_names(const struct clc_program *clc)
-{
-	unsigned int n = clc_program_num_kernels(clc);
-	size_t len = 1;
-	char *s;
-
-	for (unsigned int i = 0; i < n; i++)
-		len += strlen(clc_program_kernel(clc, i)->name) + 1;
-	s = malloc(len);
-	if (!s)
-		return NULL;
-	s[0] = '\0';
-	for (unsigned int i = 0; i < n; i++) {
-		if (i)
-			strcat(s, ";");
-		strcat(s, clc_program_kernel(clc, i)->name);
-	}
-	return s;
-}
-
-cl_int CL_API_CALL
-svmcl_clBuildProgram(cl_program program, cl_uint num_devices,
-		     const cl_device_id *device_list, const char *options,
-		     void (CL_CALLBACK *pfn_notify)(cl_program, void *),
-		     void *user_data)
-{
-	struct clc_program *clc = NULL, *old_clc;
-	char *log = NULL, *opts = NULL, *names = NULL;
-	char *old_log, *old_opts, *old_names;
-	cl_build_status status;
-	cl_int err;
-	int ret;
-
-	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_PROGRAM(program), CL_INVALID_PROGRAM,
-			      "not a valid program");
-	err = check_devices(__func__, program, num_devices, device_list);
-	if (err)
-		return err;
-	SVMCL_RETURN_ERROR_ON(pfn_notify == NULL && user_data != NULL,
-			      CL_INVALID_VALUE, "user_data without pfn_notify");
-	opts = strdup(options ? options : "");
-	SVMCL_RETURN_ERROR_ON(opts == NULL, CL_OUT_OF_HOST_MEMORY, "strdup");
-
-	pthread_mutex_lock(&program->obj.lock);
-	if (program->status == CL_BUILD_IN_PROGRESS ||
-	    atomic_load(&program->num_kernel_objects) > 0) {
-		pthread_mutex_unlock(&program->obj.lock);
-		free(opts);
-		return SVMCL_ERROR(CL_INVALID_OPERATION,
-				   "a build is in progress or kernels are attached");
-	}
-	program->status = CL_BUILD_IN_PROGRESS;
-	pthread_mutex_unlock(&program->obj.lock);
-
-	ret = clc_build(program->source, opts, &clc, &log);
-	switch (ret) {
-	case 0:
-		err = CL_SUCCESS;
-		names = join_kernel_names(clc);
-		if (!names) {
-			clc_program_destroy(clc);
-			clc = NULL;
-			err = CL_OUT_OF_HOST_MEMORY;
-		}
-		break;
-	case -ENOMEM:
-		err = CL_OUT_OF_HOST_MEMORY;
-		break;
-	case -ENOENT:
-		err = CL_COMPILER_NOT_AVAILABLE;
-		break;
-	default:	/* -EINVAL: compile error; anything else alike */
-		err = CL_BUILD_PROGRAM_FAILURE;
-		break;
-	}
-	if (err)
-		clc = NULL;	/* clc_build sets *out only on success */
-	status = err ? CL_BUILD_ERROR : CL_BUILD_SUCCESS;
-
-	pthread_mutex_lock(&program->obj.lock);
-	old_clc = program->clc;
-	old_log = program->log;
-	old_opts = program->options;
-	old_names = program->kernel_names;
-	program->clc = clc;
-	program->log = log;
-	program->options = opts;
-	program->kernel_names = names;
-	program->status = status;
-	pthread_mutex_unlock(&program->obj.lock);
-
-	/* No kernel objects exist (checked above): the old build can go. */
-	if (old_clc)
-		clc_program_destroy(old_clc);
-	free(old_log);
-	free(old_opts);
-	free(old_names);
-
-	if (pfn_notify)
-		pfn_notify(program, user_data);
-	if (err)
-		svmcl_api_error(__func__, err, "clc_build: %d", ret);
-	return err;
 }
 
 cl_int CL_API_CALL svmcl_clGetProgramInfo(cl_program program,
@@ -288,37 +362,52 @@ cl_int CL_API_CALL svmcl_clGetProgramInfo(cl_program program,
 		return SVMCL_INFO_ARRAY(&p->context->device,
 					sizeof(p->context->device));
 	case CL_PROGRAM_SOURCE:
+		/* Binaries and links keep no source: a null string. */
+		if (!p->source)
+			return SVMCL_INFO_STRING("");
 		return SVMCL_INFO_ARRAY(p->source, p->source_size + 1);
-	case CL_PROGRAM_IL:	/* not created from IL */
-		return SVMCL_INFO_ARRAY(NULL, 0);
+	case CL_PROGRAM_IL:	/* never created from IL: size 0 */
+		if (param_value_size_ret)
+			*param_value_size_ret = 0;
+		return CL_SUCCESS;
 	case CL_PROGRAM_BINARY_SIZES:
-		/* No binaries yet (clCreateProgramWithBinary is a later issue). */
-		return SVMCL_INFO_SCALAR(size_t, 0);
+		pthread_mutex_lock(&p->obj.lock);
+		err = SVMCL_INFO_SCALAR(size_t, p->binary ? p->binary_size : 0);
+		pthread_mutex_unlock(&p->obj.lock);
+		return err;
 	case CL_PROGRAM_BINARIES:
-		/* One pointer per device, each to a buffer of size 0: no-op. */
+		/* An array of one pointer (one device), each to a buffer. */
 		SVMCL_RETURN_ERROR_ON(param_value &&
 				      param_value_size < sizeof(unsigned char *),
 				      CL_INVALID_VALUE,
 				      "param_value_size too small");
+		if (param_value && *(unsigned char **)param_value) {
+			pthread_mutex_lock(&p->obj.lock);
+			if (p->binary)
+				memcpy(*(unsigned char **)param_value,
+				       p->binary, p->binary_size);
+			pthread_mutex_unlock(&p->obj.lock);
+		}
 		if (param_value_size_ret)
 			*param_value_size_ret = sizeof(unsigned char *);
 		return CL_SUCCESS;
 	case CL_PROGRAM_NUM_KERNELS:
 	case CL_PROGRAM_KERNEL_NAMES:
+	case CL_PROGRAM_SCOPE_GLOBAL_CTORS_PRESENT:
+	case CL_PROGRAM_SCOPE_GLOBAL_DTORS_PRESENT:
 		pthread_mutex_lock(&p->obj.lock);
-		if (p->status != CL_BUILD_SUCCESS)
+		if (!p->clc)
 			err = SVMCL_ERROR(CL_INVALID_PROGRAM_EXECUTABLE,
-					  "the program is not built");
+					  "the program has no executable");
 		else if (param_name == CL_PROGRAM_NUM_KERNELS)
 			err = SVMCL_INFO_SCALAR(size_t,
 				clc_program_num_kernels(p->clc));
-		else
+		else if (param_name == CL_PROGRAM_KERNEL_NAMES)
 			err = SVMCL_INFO_STRING(p->kernel_names);
+		else	/* OpenCL C has no constructors or destructors */
+			err = SVMCL_INFO_SCALAR(cl_bool, CL_FALSE);
 		pthread_mutex_unlock(&p->obj.lock);
 		return err;
-	case CL_PROGRAM_SCOPE_GLOBAL_CTORS_PRESENT:
-	case CL_PROGRAM_SCOPE_GLOBAL_DTORS_PRESENT:
-		return SVMCL_INFO_SCALAR(cl_bool, CL_FALSE);
 	default:
 		return SVMCL_ERROR(CL_INVALID_VALUE, "unknown param_name 0x%x",
 				   param_name);
@@ -332,6 +421,12 @@ cl_int CL_API_CALL svmcl_clGetProgramBuildInfo(cl_program program,
 					       void *param_value,
 					       size_t *param_value_size_ret)
 {
+	static const cl_program_binary_type binary_types[] = {
+		[CLC_BINARY_NONE] = CL_PROGRAM_BINARY_TYPE_NONE,
+		[CLC_BINARY_OBJECT] = CL_PROGRAM_BINARY_TYPE_COMPILED_OBJECT,
+		[CLC_BINARY_LIBRARY] = CL_PROGRAM_BINARY_TYPE_LIBRARY,
+		[CLC_BINARY_EXECUTABLE] = CL_PROGRAM_BINARY_TYPE_EXECUTABLE,
+	};
 	cl_program p = program;
 	cl_int err;
 
@@ -346,20 +441,21 @@ cl_int CL_API_CALL svmcl_clGetProgramBuildInfo(cl_program program,
 	case CL_PROGRAM_BUILD_STATUS:
 		err = SVMCL_INFO_SCALAR(cl_build_status, p->status);
 		break;
-	case CL_PROGRAM_BUILD_OPTIONS:
-		err = SVMCL_INFO_STRING(p->options);
+	case CL_PROGRAM_BUILD_OPTIONS:	/* "" while CL_BUILD_NONE */
+		err = SVMCL_INFO_STRING(p->status == CL_BUILD_NONE ? "" :
+					p->options);
 		break;
 	case CL_PROGRAM_BUILD_LOG:
-		err = SVMCL_INFO_STRING(p->log);
+		err = SVMCL_INFO_STRING(p->status == CL_BUILD_NONE ? "" :
+					p->log);
 		break;
 	case CL_PROGRAM_BINARY_TYPE:
 		err = SVMCL_INFO_SCALAR(cl_program_binary_type,
-					p->status == CL_BUILD_SUCCESS ?
-					CL_PROGRAM_BINARY_TYPE_EXECUTABLE :
-					CL_PROGRAM_BINARY_TYPE_NONE);
+					binary_types[p->binary_type]);
 		break;
 	case CL_PROGRAM_BUILD_GLOBAL_VARIABLE_TOTAL_SIZE:
-		err = SVMCL_INFO_SCALAR(size_t, 0);
+		err = SVMCL_INFO_SCALAR(size_t, p->clc ?
+			clc_program_global_size(p->clc) : 0);
 		break;
 	default:
 		err = SVMCL_ERROR(CL_INVALID_VALUE, "unknown param_name 0x%x",

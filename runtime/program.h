@@ -13,19 +13,31 @@
 #include "compiler/clc.h"
 #include "object.h"
 
+/* How a program object came to be: what clBuildProgram may do with it. */
+enum svmcl_program_origin {
+	SVMCL_PROGRAM_SOURCE,	/* clCreateProgramWithSource */
+	SVMCL_PROGRAM_BINARY,	/* clCreateProgramWithBinary */
+	SVMCL_PROGRAM_LINKED,	/* clLinkProgram */
+};
+
 struct _cl_program {
 	SVMCL_ICD_HEADER;
 
 	/* Immutable after creation: no lock. */
 	cl_context context;		/* reference */
-	char *source;			/* NUL-terminated concatenation */
+	enum svmcl_program_origin origin;
+	char *source;			/* NUL-terminated concatenation, "" if none */
 	size_t source_size;		/* strlen(source) */
+	char *binary_options;		/* options recorded in a loaded binary */
 
 	/* Protected by obj.lock. */
-	cl_build_status status;		/* CL_BUILD_NONE/IN_PROGRESS/SUCCESS/ERROR */
-	char *options;			/* last clBuildProgram options, or NULL */
-	char *log;			/* last build log, or NULL */
-	struct clc_program *clc;	/* the executable, when status SUCCESS */
+	cl_build_status status;		/* of the last build, compile or link */
+	enum clc_binary_type binary_type; /* stage of @binary */
+	char *options;			/* last build/compile/link options */
+	char *log;			/* last build/compile/link log, or NULL */
+	void *binary;			/* CL_PROGRAM_BINARIES, or NULL */
+	size_t binary_size;
+	struct clc_program *clc;	/* the executable, or NULL */
 	char *kernel_names;		/* "a;b;c", with clc */
 
 	/*
@@ -56,6 +68,17 @@ struct _cl_kernel {
 };
 
 void svmcl_program_get(cl_program program);
+/* A new program of @origin in @context (reference taken), status NONE. */
+cl_program svmcl_program_alloc(cl_context context,
+			       enum svmcl_program_origin origin);
+/*
+ * svmcl_program_device_desc() - the device's OpenCL C features as one
+ * string: what program binaries and the binary cache are made for.
+ */
+const char *svmcl_program_device_desc(cl_device_id device);
+/* CL_INVALID_VALUE/CL_INVALID_DEVICE for a bad (num_devices, list). */
+cl_int svmcl_program_check_devices(const char *func, cl_context context,
+				   cl_uint num, const cl_device_id *list);
 void svmcl_program_put(cl_program program);
 
 void svmcl_kernel_get(cl_kernel kernel);

@@ -93,45 +93,6 @@ svmcl_clSetCommandQueueProperty(cl_command_queue command_queue,
 	TODO();
 }
 
-cl_program CL_API_CALL
-svmcl_clCreateProgramWithBinary(cl_context context, cl_uint num_devices,
-				const cl_device_id *device_list,
-				const size_t *lengths,
-				const unsigned char **binaries,
-				cl_int *binary_status, cl_int *errcode_ret)
-{
-	TODO_NULL();
-}
-
-cl_int CL_API_CALL
-svmcl_clCompileProgram(cl_program program, cl_uint num_devices,
-		       const cl_device_id *device_list, const char *options,
-		       cl_uint num_input_headers,
-		       const cl_program *input_headers,
-		       const char **header_include_names,
-		       void (CL_CALLBACK *pfn_notify)(cl_program, void *),
-		       void *user_data)
-{
-	TODO();
-}
-
-cl_program CL_API_CALL
-svmcl_clLinkProgram(cl_context context, cl_uint num_devices,
-		    const cl_device_id *device_list, const char *options,
-		    cl_uint num_input_programs,
-		    const cl_program *input_programs,
-		    void (CL_CALLBACK *pfn_notify)(cl_program, void *),
-		    void *user_data, cl_int *errcode_ret)
-{
-	TODO_NULL();
-}
-
-cl_kernel CL_API_CALL svmcl_clCloneKernel(cl_kernel source_kernel,
-					  cl_int *errcode_ret)
-{
-	TODO_NULL();
-}
-
 cl_int CL_API_CALL svmcl_clEnqueueMarker(cl_command_queue command_queue,
 					 cl_event *event)
 {
@@ -247,24 +208,6 @@ svmcl_clEnqueueSVMMigrateMem(cl_command_queue command_queue,
 /*
  * Features svmcl does not have.
  */
-
-cl_program CL_API_CALL
-svmcl_clCreateProgramWithBuiltInKernels(cl_context context,
-					cl_uint num_devices,
-					const cl_device_id *device_list,
-					const char *kernel_names,
-					cl_int *errcode_ret)
-{
-	/* CL_DEVICE_BUILT_IN_KERNELS is empty: every name is unsupported. */
-	cl_int err = CL_INVALID_VALUE;
-
-	if (!SVMCL_IS_CONTEXT(context))
-		err = CL_INVALID_CONTEXT;
-	svmcl_api_error(__func__, err, "svmcl has no built-in kernels");
-	if (errcode_ret)
-		*errcode_ret = err;
-	return NULL;
-}
 
 cl_int CL_API_CALL
 svmcl_clEnqueueNativeKernel(cl_command_queue command_queue,
@@ -499,52 +442,6 @@ svmcl_clSetDefaultDeviceCommandQueue(cl_context context, cl_device_id device,
 				     cl_command_queue command_queue)
 {
 	ABSENT(CL_INVALID_OPERATION, "on-device queues");
-}
-
-cl_program CL_API_CALL svmcl_clCreateProgramWithIL(cl_context context,
-						   const void *il,
-						   size_t length,
-						   cl_int *errcode_ret)
-{
-	ABSENT_NULL("intermediate languages (SPIR-V)");
-}
-
-cl_int CL_API_CALL
-svmcl_clSetProgramSpecializationConstant(cl_program program, cl_uint spec_id,
-					 size_t spec_size,
-					 const void *spec_value)
-{
-	ABSENT(CL_INVALID_OPERATION, "specialization constants (no IL)");
-}
-
-cl_int CL_API_CALL
-svmcl_clSetProgramReleaseCallback(cl_program program,
-				  void (CL_CALLBACK *pfn_notify)(cl_program,
-								 void *),
-				  void *user_data)
-{
-	ABSENT(CL_INVALID_OPERATION, "program-scope global destructors");
-}
-
-cl_int CL_API_CALL
-svmcl_clGetKernelSubGroupInfo(cl_kernel kernel, cl_device_id device,
-			      cl_kernel_sub_group_info param_name,
-			      size_t input_value_size, const void *input_value,
-			      size_t param_value_size, void *param_value,
-			      size_t *param_value_size_ret)
-{
-	ABSENT(CL_INVALID_OPERATION, "sub-groups");
-}
-
-cl_int CL_API_CALL
-svmcl_clGetKernelSubGroupInfoKHR(cl_kernel kernel, cl_device_id device,
-				 cl_kernel_sub_group_info param_name,
-				 size_t input_value_size,
-				 const void *input_value,
-				 size_t param_value_size, void *param_value,
-				 size_t *param_value_size_ret)
-{
-	ABSENT(CL_INVALID_OPERATION, "sub-groups");
 }
 
 cl_int CL_API_CALL svmcl_clGetDeviceAndHostTimer(cl_device_id device,

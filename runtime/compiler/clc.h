@@ -54,6 +54,13 @@ struct clc_kernel {
 	uint32_t args_size;	/* size of the packed argument block */
 	uint64_t reqd_wg_size[3];	/* 0 when not given */
 	sgpu_wg_fn wg_fn;	/* valid while the program lives */
+	/*
+	 * __attribute__((...)) of the declaration as CL_KERNEL_ATTRIBUTES
+	 * spells them ("reqd_work_group_size(8,1,1) vec_type_hint(float4)"),
+	 * "" when none; set by clc_build_bitcode().
+	 */
+	char *attributes;
+	uint64_t private_mem_size;	/* bytes of stack per work-item */
 };
 
 struct clc_program;
@@ -66,8 +73,12 @@ struct clc_program;
  * @log: malloc'd NUL-terminated build log, always set (may be empty);
  *	 the caller frees it
  *
- * Return: 0; -EINVAL for a compile error (details in @log); -ENOMEM;
- * -ENOENT when the OpenCL C front end is not installed.
+ * clc_compile() then clc_build_bitcode(), without a device description
+ * (the binary cache is not used).
+ *
+ * Return: 0; -EINVAL for a compile error (details in @log); -ENOTSUP for
+ * an invalid option; -ENOMEM; -ENOENT when the OpenCL C front end is not
+ * installed.
  */
 int clc_build(const char *source, const char *options,
 	      struct clc_program **out, char **log);
@@ -79,5 +90,134 @@ const struct clc_kernel *clc_program_kernel(const struct clc_program *prog,
 					    unsigned int index);
 const struct clc_kernel *clc_program_find_kernel(const struct clc_program *prog,
 						 const char *name);
+/* Bytes of program-scope variables in the global address space. */
+size_t clc_program_global_size(const struct clc_program *prog);
+
+/* --- separate compilation, linking and binaries ------------------------- */
+
+/* An embedded header for clc_compile() (clCompileProgram input_headers). */
+struct clc_header {
+	const char *name;	/* include name, e.g. "mydir/myinc.h" */
+	const char *source;	/* NUL-terminated */
+};
+
+/**
+ * clc_compile() - OpenCL C to spir64 LLVM bitcode (one compiled object).
+ * @source: NUL-terminated OpenCL C
+ * @options: compile options (may be NULL)
+ * @headers: embedded headers, searched before -I directories
+ * @num_headers: entries in @headers
+ * @device: a description of the device's language features (the binary
+ *	    cache key covers it); NULL disables the cache for this call
+ * @bc: the bitcode on success, malloc'd
+ * @bc_size: its size
+ * @log: as clc_build()
+ *
+ * Runs clang, or takes clang's earlier output for the same input from the
+ * binary cache (clc_cache.c).
+ *
+ * Return: as clc_build().
+ */
+int clc_compile(const char *source, const char *options,
+		const struct clc_header *headers, unsigned int num_headers,
+		const char *device, void **bc, size_t *bc_size, char **log);
+
+/* Link option flags (clc_link_options()). */
+#define CLC_LINK_LIBRARY	(1u << 0)	/* -create-library */
+#define CLC_LINK_ENABLE_OPTIONS	(1u << 1)	/* -enable-link-options */
+#define CLC_LINK_NO_SIGNED_ZEROS (1u << 2)
+#define CLC_LINK_UNSAFE_MATH	(1u << 3)	/* also -cl-denorms-are-zero */
+#define CLC_LINK_FINITE_MATH	(1u << 4)
+
+/**
+ * clc_link_options() - parse clLinkProgram options.
+ * Return: 0 and the CLC_LINK_* flags in @flags, or -ENOTSUP for an option
+ * that is not a linker option (or -enable-link-options without
+ * -create-library).
+ */
+int clc_link_options(const char *options, unsigned int *flags);
+
+/**
+ * clc_link() - link compiled objects and libraries into one module.
+ * @inputs: spir64 bitcode of each input
+ * @sizes: their sizes
+ * @n: number of inputs (at least one)
+ * @flags: CLC_LINK_* from clc_link_options()
+ * @bc: the linked bitcode, malloc'd
+ * @bc_size: its size
+ * @log: as clc_build(); link errors (duplicate or, for an executable,
+ *	 undefined symbols) are explained there
+ *
+ * Return: 0; -EINVAL for a link error or unreadable input; -ENOMEM.
+ */
+int clc_link(const void *const *inputs, const size_t *sizes, unsigned int n,
+	     unsigned int flags, void **bc, size_t *bc_size, char **log);
+
+/**
+ * clc_build_bitcode() - lower, instrument and JIT spir64 bitcode.
+ * @bc: bitcode from clc_compile() or clc_link()
+ * @bc_size: its size
+ * @out: the program on success
+ * @log: as clc_build()
+ *
+ * Return: 0; -EINVAL when the module cannot run on the device (details in
+ * @log); -ENOMEM.
+ */
+int clc_build_bitcode(const void *bc, size_t bc_size,
+		      struct clc_program **out, char **log);
+
+/*
+ * Program binaries (clc_binary.c): a header (magic, format version, stage,
+ * LLVM version, device description, build options) and the stage's spir64
+ * bitcode, never host machine code, so a binary re-JITs on any host.
+ */
+enum clc_binary_type {
+	CLC_BINARY_NONE = 0,
+	CLC_BINARY_OBJECT,	/* clCompileProgram */
+	CLC_BINARY_LIBRARY,	/* clLinkProgram -create-library */
+	CLC_BINARY_EXECUTABLE,	/* clBuildProgram, clLinkProgram */
+};
+
+/**
+ * clc_binary_pack() - wrap bitcode of stage @type as a program binary.
+ * Return: 0 and a malloc'd binary in @out / @out_size, or -ENOMEM.
+ */
+int clc_binary_pack(enum clc_binary_type type, const char *device,
+		    const char *options, const void *bc, size_t bc_size,
+		    void **out, size_t *out_size);
+
+/**
+ * clc_binary_unpack() - check a program binary and find its bitcode.
+ * @bin: the binary
+ * @size: its size
+ * @device: the description the binary must have been made for
+ * @type: its stage
+ * @bc: points into @bin
+ * @bc_size: size of the bitcode
+ * @options: malloc'd build options recorded in it (NULL if not wanted)
+ *
+ * Return: 0; -EINVAL for something that is not an svmcl binary (bad magic,
+ * size, checksum or bitcode); -ENOEXEC for one made for another device,
+ * format or LLVM version; -ENOMEM.
+ */
+int clc_binary_unpack(const void *bin, size_t size, const char *device,
+		      enum clc_binary_type *type, const void **bc,
+		      size_t *bc_size, char **options);
+
+/* --- the binary cache (clc_cache.c) ------------------------------------- */
+
+/*
+ * Counters of clc_compile() since the process started, for tests and
+ * benchmarks: how often clang ran and what the cache did.
+ */
+struct clc_cache_stats {
+	unsigned long frontend_runs;	/* clang subprocesses */
+	unsigned long hits;
+	unsigned long misses;		/* includes corrupt entries */
+	unsigned long corrupt;		/* entries ignored and rewritten */
+	unsigned long stores;
+};
+
+void clc_cache_get_stats(struct clc_cache_stats *stats);
 
 #endif /* SVMCL_CLC_H */

@@ -196,7 +196,6 @@ int clc_frontend_compile(const char *source, const char *options,
 	argv[argc++] = (char *)"-fdeclare-opencl-builtins";
 	argv[argc++] = (char *)"-Xclang";
 	argv[argc++] = (char *)"-finclude-default-header";
-	argv[argc++] = (char *)"-cl-kernel-arg-info";
 	argv[argc++] = (char *)"-fno-color-diagnostics";
 	argv[argc++] = (char *)CLC_EXTENSIONS;
 	nopts = parse_options(options, &opt_store, argv + argc,

@@ -94,6 +94,14 @@ static int svm_insert(struct svmcl_svm_registry *reg,
 		reg->allocs = n;
 		reg->capacity = cap;
 	}
+	/* What was freed there before is not what a fault there hits now. */
+	for (size_t i = 0; i < SVMCL_SVM_FREED_HISTORY; i++) {
+		struct svmcl_svm_freed *f = &reg->freed[i];
+
+		if (f->map_size && f->start < a->start + a->map_size &&
+		    a->start < f->start + f->map_size)
+			f->map_size = 0;
+	}
 	pos = __svm_upper_bound(reg, a->start);
 	memmove(&reg->allocs[pos + 1], &reg->allocs[pos],
 		(reg->count - pos) * sizeof(*a));

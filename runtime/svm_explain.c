@@ -17,9 +17,9 @@
  *     any other (named, for faults that were not about the mapping);
  *  3. not mapped, inside one of the context's last freed SVM allocations:
  *     "inside SVM allocation 0x...+N freed by clSVMFree (size S)";
- *  4. never mapped: below vm.mmap_min_addr (a NULL pointer plus an
- *     offset), or outside the user address space (above 2^47), where no
- *     mapping can ever have been;
+ *  4. never mapped: in the NULL-pointer region (below vm.mmap_min_addr,
+ *     and at least the first 64 KiB), or outside the user address space
+ *     (above 2^47), where nothing is mapped but on purpose or ever can be;
  *  5. otherwise "in an unmapped range 0x...-0x... (nearest mapping below:
  *     ..., N bytes before; above: ..., M bytes after)".
  *
@@ -67,13 +67,18 @@ bool svmcl_fault_report_on(void)
 	return on;
 }
 
-static uint64_t mmap_min_addr(void)
+/*
+ * The NULL-pointer region: below vm.mmap_min_addr, and at least the first
+ * 64 KiB (x86's usual mmap_min_addr) even where the sysctl allows less:
+ * nothing maps there but on purpose, and a mapping would be found first.
+ */
+static uint64_t null_region_end(void)
 {
 	unsigned long long v = 65536;
 	FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "r");
 
 	if (f) {
-		if (fscanf(f, "%llu", &v) != 1)
+		if (fscanf(f, "%llu", &v) != 1 || v < 65536)
 			v = 65536;
 		fclose(f);
 	}
@@ -205,11 +210,11 @@ void svmcl_svm_explain(cl_context ctx, uint64_t addr, int status, bool write,
 		return;
 	}
 
-	if (addr < mmap_min_addr()) {
+	if (addr < null_region_end()) {
 		snprintf(buf, size,
-			 "0x%" PRIx64 " was never mapped: it is below "
-			 "vm.mmap_min_addr, a NULL pointer + %" PRIu64,
-			 addr, addr);
+			 "0x%" PRIx64 " was never mapped: it is in the NULL "
+			 "pointer region (below 0x%" PRIx64 "), a NULL pointer + %"
+			 PRIu64, addr, null_region_end(), addr);
 		return;
 	}
 	if (addr >= USER_VA_END) {

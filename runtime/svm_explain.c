@@ -39,6 +39,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,17 +55,21 @@ struct vma {
 	char path[128];
 };
 
+static pthread_once_t report_once = PTHREAD_ONCE_INIT;
+static bool report_on;		/* written once under report_once */
+
+static void read_report_env(void)
+{
+	const char *env = getenv("SVMCL_FAULT_REPORT");
+
+	report_on = !(env && (!strcmp(env, "0") || !strcmp(env, "off") ||
+			      !strcmp(env, "none")));
+}
+
 bool svmcl_fault_report_on(void)
 {
-	static int on = -1;	/* racy first read is harmless: same answer */
-
-	if (on < 0) {
-		const char *env = getenv("SVMCL_FAULT_REPORT");
-
-		on = !(env && (!strcmp(env, "0") || !strcmp(env, "off") ||
-			       !strcmp(env, "none")));
-	}
-	return on;
+	pthread_once(&report_once, read_report_env);
+	return report_on;
 }
 
 /*

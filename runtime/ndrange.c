@@ -15,11 +15,14 @@
  * context's VM with entry = the compiled work-group function. When the
  * software GPU reports a device fault (kmd_dispatch.status < 0) the
  * command fails with CL_OUT_OF_RESOURCES, and the fault is reported
- * twice: always on stderr, because a person has to see it, and to the
- * context's pfn_notify:
+ * twice: on stderr, because a person has to see it (unless
+ * SVMCL_FAULT_REPORT=0), and to the context's pfn_notify:
  *
  *	svmcl: device fault in kernel 'NAME': write at 0x7f..., (no CPU
  *	mapping), work-group (x,y,z), compute unit N
+ *	svmcl:   0x7f... is inside SVM allocation 0x7f...+64 freed by
+ *	clSVMFree (size 4096, coarse-grained)
+ *	svmcl:   by one of the work-items with global ids (256..511)
  *
  * DOC: Locking
  *
@@ -78,25 +81,53 @@ static const char *fault_reason(int status)
 		return "write to read-only mapping";
 	case -EBUSY:
 		return "fault not serviced in time";
+	case -ENOMEM:
+		return "device memory exhausted";
 	default:
 		return strerror(-status);
 	}
 }
 
+/*
+ * Three lines: the fault as the kmd reports it, what the address is
+ * (svm_explain.c), and the work-items of the faulting work-group (the
+ * kmd does not say which of them faulted). On stderr unless
+ * SVMCL_FAULT_REPORT=0, and always to the context's pfn_notify.
+ */
 static void report_device_fault(cl_context ctx, const char *kernel_name,
 				const struct kmd_dispatch *d)
 {
-	char msg[512];
+	char msg[1024], what[512], items[160];
+	bool write = d->fault_access == SGPU_ACCESS_WRITE ||
+		     d->fault_access == SGPU_ACCESS_ATOMIC;
+	size_t n = 0;
 
+	svmcl_svm_explain(ctx, d->fault_addr, d->status, write, what,
+			  sizeof(what));
+	for (uint32_t i = 0; i < d->work_dim && i < 3; i++) {
+		unsigned long long first = d->global_offset[i] +
+					   d->fault_group[i] *
+					   d->local_size[i];
+
+		n += snprintf(items + n, sizeof(items) - n, "%s%llu..%llu",
+			      i ? ", " : "", first,
+			      first + d->local_size[i] - 1);
+		if (n >= sizeof(items))
+			break;
+	}
 	snprintf(msg, sizeof(msg),
 		 "svmcl: device fault in kernel '%s': %s at 0x%llx (%s), "
-		 "work-group (%llu,%llu,%llu), compute unit %u",
+		 "work-group (%llu,%llu,%llu), compute unit %u\n"
+		 "svmcl:   %s\n"
+		 "svmcl:   by one of the work-items with global ids (%s)",
 		 kernel_name, access_name(d->fault_access),
 		 (unsigned long long)d->fault_addr, fault_reason(d->status),
 		 (unsigned long long)d->fault_group[0],
 		 (unsigned long long)d->fault_group[1],
-		 (unsigned long long)d->fault_group[2], d->fault_unit);
-	fprintf(stderr, "%s\n", msg);
+		 (unsigned long long)d->fault_group[2], d->fault_unit,
+		 what, items);
+	if (svmcl_fault_report_on())
+		fprintf(stderr, "%s\n", msg);
 	svmcl_context_notify(ctx, msg);
 }
 
@@ -111,7 +142,10 @@ static cl_int ndrange_run(struct svmcl_command *cmd)
 	if (nd->empty)
 		return CL_COMPLETE;
 
+	/* Checking mode: coarse allocations accessible to the device. */
+	svmcl_svm_check_device_begin(ctx);
 	ret = kmd_ioctl(ctx->kmd_fd, KMD_IOCTL_DISPATCH, &d);
+	svmcl_svm_check_device_end(ctx);
 	if (ret < 0) {
 		/* Not a fault of the kernel: the dispatch itself failed. */
 		fprintf(stderr, "svmcl: dispatch of kernel '%s' failed: %s\n",

@@ -19,12 +19,20 @@
  * clSVMFree unregisters the allocation, invalidates its range in the
  * context's VM (KMD_IOCTL_VM_INVALIDATE: no device TLB or page-table entry
  * for it survives), then unmaps it. Like free(), it does not wait for
- * commands that may still use the memory.
+ * commands that may still use the memory. The last SVMCL_SVM_FREED_HISTORY
+ * freed allocations stay in a ring, so that a later device access to one
+ * is reported as "inside SVM allocation ... freed by clSVMFree"
+ * (svm_explain.c) rather than as an anonymous unmapped address.
+ *
+ * Coarse-grained allocations also count the clEnqueueSVMMap commands that
+ * ran and were not unmapped yet; with the checking mode on (svm_check.c)
+ * the device owns such an allocation while that count is 0.
  *
  * DOC: Locking
  *
- * registry->lock protects the registry arrays; it is a leaf lock and is
- * never held across a kmd call or munmap().
+ * registry->lock protects the registry arrays, the map counts and the
+ * freed ring; it is a leaf lock and is never held across a kmd call,
+ * mprotect() or munmap().
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -45,6 +53,9 @@ void svmcl_svm_registry_init(struct svmcl_svm_registry *reg)
 	reg->allocs = NULL;
 	reg->count = 0;
 	reg->capacity = 0;
+	memset(reg->freed, 0, sizeof(reg->freed));
+	reg->freed_total = 0;
+	reg->check_active = 0;
 }
 
 /* Index of the first allocation whose start is > @addr. Lock held. */
@@ -83,6 +94,14 @@ static int svm_insert(struct svmcl_svm_registry *reg,
 		reg->allocs = n;
 		reg->capacity = cap;
 	}
+	/* What was freed there before is not what a fault there hits now. */
+	for (size_t i = 0; i < SVMCL_SVM_FREED_HISTORY; i++) {
+		struct svmcl_svm_freed *f = &reg->freed[i];
+
+		if (f->map_size && f->start < a->start + a->map_size &&
+		    a->start < f->start + f->map_size)
+			f->map_size = 0;
+	}
 	pos = __svm_upper_bound(reg, a->start);
 	memmove(&reg->allocs[pos + 1], &reg->allocs[pos],
 		(reg->count - pos) * sizeof(*a));
@@ -93,9 +112,28 @@ unlock:
 	return ret;
 }
 
-/* Remove the allocation starting exactly at @start. Return: 0 or -ENOENT. */
+/* Remember @a as freed by @by. Lock held. */
+static void __svm_remember_freed(struct svmcl_svm_registry *reg,
+				 const struct svmcl_svm_alloc *a,
+				 const char *by)
+{
+	struct svmcl_svm_freed *f;
+
+	f = &reg->freed[reg->freed_total % SVMCL_SVM_FREED_HISTORY];
+	f->start = a->start;
+	f->size = a->size;
+	f->map_size = a->map_size;
+	f->flags = a->flags;
+	f->by = by;
+	reg->freed_total++;
+}
+
+/*
+ * Remove the allocation starting exactly at @start and remember it as
+ * freed by @by. Return: 0 or -ENOENT.
+ */
 static int svm_remove(struct svmcl_svm_registry *reg, uintptr_t start,
-		      struct svmcl_svm_alloc *out)
+		      struct svmcl_svm_alloc *out, const char *by)
 {
 	size_t pos;
 	int ret = -ENOENT;
@@ -107,10 +145,73 @@ static int svm_remove(struct svmcl_svm_registry *reg, uintptr_t start,
 		memmove(&reg->allocs[pos - 1], &reg->allocs[pos],
 			(reg->count - pos) * sizeof(*out));
 		reg->count--;
+		__svm_remember_freed(reg, out, by);
 		ret = 0;
 	}
 	pthread_mutex_unlock(&reg->lock);
 	return ret;
+}
+
+bool svmcl_svm_freed_lookup(cl_context ctx, uintptr_t addr,
+			    struct svmcl_svm_freed *out)
+{
+	struct svmcl_svm_registry *reg = &ctx->svm;
+	unsigned long n;
+	bool found = false;
+
+	pthread_mutex_lock(&reg->lock);
+	n = reg->freed_total < SVMCL_SVM_FREED_HISTORY ?
+		    reg->freed_total : SVMCL_SVM_FREED_HISTORY;
+	/* Newest first: the address may have been reused and freed again. */
+	for (unsigned long i = 1; i <= n; i++) {
+		const struct svmcl_svm_freed *f;
+
+		f = &reg->freed[(reg->freed_total - i) %
+				SVMCL_SVM_FREED_HISTORY];
+		if (addr - f->start < f->map_size) {
+			*out = *f;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg->lock);
+	return found;
+}
+
+void svmcl_svm_map_change(cl_context ctx, const void *ptr, int delta)
+{
+	struct svmcl_svm_registry *reg = &ctx->svm;
+	uintptr_t addr = (uintptr_t)ptr;
+	struct svmcl_svm_alloc a;
+	bool to_host = false, to_device = false;
+	size_t pos;
+
+	pthread_mutex_lock(&reg->lock);
+	pos = __svm_upper_bound(reg, addr);
+	if (pos == 0 || addr - reg->allocs[pos - 1].start >=
+				reg->allocs[pos - 1].size) {
+		/* Fine-grain system memory: nothing to track. */
+		pthread_mutex_unlock(&reg->lock);
+		return;
+	}
+	if (delta > 0) {
+		to_host = reg->allocs[pos - 1].maps++ == 0;
+	} else if (reg->allocs[pos - 1].maps > 0) {
+		to_device = --reg->allocs[pos - 1].maps == 0;
+	}
+	a = reg->allocs[pos - 1];
+	pthread_mutex_unlock(&reg->lock);
+
+	if (a.flags & CL_MEM_SVM_FINE_GRAIN_BUFFER)
+		return;
+	/*
+	 * Unlocked: a concurrent map and unmap of one allocation from two
+	 * queues is an application race the checking mode does not order.
+	 */
+	if (to_host)
+		svmcl_svm_check_host_owns(a.start);
+	else if (to_device)
+		svmcl_svm_check_device_owns(ctx, &a);
 }
 
 bool svmcl_svm_lookup(cl_context ctx, const void *ptr,
@@ -160,8 +261,10 @@ void svmcl_svm_registry_fini(cl_context ctx)
 		svmcl_debug(SVMCL_DBG_API,
 			    "context released with %zu SVM allocations live; freeing them",
 			    reg->count);
-	for (size_t i = 0; i < reg->count; i++)
+	for (size_t i = 0; i < reg->count; i++) {
+		svmcl_svm_check_host_owns(reg->allocs[i].start);
 		svm_release_range(ctx, &reg->allocs[i]);
+	}
 	free(reg->allocs);
 	pthread_mutex_destroy(&reg->lock);
 }
@@ -206,6 +309,7 @@ void *CL_API_CALL svmcl_clSVMAlloc(cl_context context, cl_svm_mem_flags flags,
 	a.size = size;
 	a.map_size = (size + page - 1) & ~(page - 1);	/* size <= max_alloc */
 	a.flags = flags;
+	a.maps = 0;
 	p = mmap(NULL, a.map_size, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	SVMCL_RETURN_NULL_ON(p == MAP_FAILED, "mmap of %zu bytes: %s",
@@ -216,13 +320,25 @@ void *CL_API_CALL svmcl_clSVMAlloc(cl_context context, cl_svm_mem_flags flags,
 		munmap(p, a.map_size);
 		SVMCL_RETURN_NULL_ON(true, "out of memory for the SVM registry");
 	}
+	/* Coarse grain: the device owns it until clEnqueueSVMMap. */
+	if (!(flags & CL_MEM_SVM_FINE_GRAIN_BUFFER))
+		svmcl_svm_check_device_owns(context, &a);
 	return p;
+}
+
+int svmcl_svm_free(cl_context ctx, void *ptr, const char *by)
+{
+	struct svmcl_svm_alloc a;
+
+	if (svm_remove(&ctx->svm, (uintptr_t)ptr, &a, by) < 0)
+		return -ENOENT;
+	svmcl_svm_check_host_owns(a.start);
+	svm_release_range(ctx, &a);
+	return 0;
 }
 
 void CL_API_CALL svmcl_clSVMFree(cl_context context, void *svm_pointer)
 {
-	struct svmcl_svm_alloc a;
-
 	if (!SVMCL_IS_CONTEXT(context)) {
 		svmcl_api_error(__func__, CL_INVALID_CONTEXT,
 				"not a valid context");
@@ -230,11 +346,8 @@ void CL_API_CALL svmcl_clSVMFree(cl_context context, void *svm_pointer)
 	}
 	if (!svm_pointer)
 		return;
-	if (svm_remove(&context->svm, (uintptr_t)svm_pointer, &a) < 0) {
+	if (svmcl_svm_free(context, svm_pointer, "clSVMFree") < 0)
 		svmcl_api_error(__func__, CL_INVALID_VALUE,
 				"%p is not an SVM allocation of this context",
 				svm_pointer);
-		return;
-	}
-	svm_release_range(context, &a);
 }

@@ -148,63 +148,6 @@ cl_int CL_API_CALL svmcl_clSetUserEventStatus(cl_event event,
 	TODO();
 }
 
-cl_int CL_API_CALL
-svmcl_clEnqueueSVMFree(cl_command_queue command_queue,
-		       cl_uint num_svm_pointers, void *svm_pointers[],
-		       void (CL_CALLBACK *pfn_free_func)(cl_command_queue,
-							 cl_uint, void *[],
-							 void *),
-		       void *user_data, cl_uint num_events,
-		       const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueSVMMemcpy(cl_command_queue command_queue, cl_bool blocking,
-			 void *dst_ptr, const void *src_ptr, size_t size,
-			 cl_uint num_events, const cl_event *wait_list,
-			 cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueSVMMemFill(cl_command_queue command_queue, void *svm_ptr,
-			  const void *pattern, size_t pattern_size,
-			  size_t size, cl_uint num_events,
-			  const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueSVMMap(cl_command_queue command_queue, cl_bool blocking,
-		      cl_map_flags flags, void *svm_ptr, size_t size,
-		      cl_uint num_events, const cl_event *wait_list,
-		      cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueSVMUnmap(cl_command_queue command_queue, void *svm_ptr,
-			cl_uint num_events, const cl_event *wait_list,
-			cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueSVMMigrateMem(cl_command_queue command_queue,
-			     cl_uint num_svm_pointers,
-			     const void **svm_pointers, const size_t *sizes,
-			     cl_mem_migration_flags flags, cl_uint num_events,
-			     const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
 /*
  * Features svmcl does not have.
  */

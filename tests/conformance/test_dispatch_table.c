@@ -110,7 +110,7 @@ static void test_stubs_answer(void **state)
 	assert_int_equal(err, CL_INVALID_COMMAND_QUEUE);
 	assert_int_equal(svmcl_clEnqueueSVMMemcpy(NULL, CL_TRUE, NULL, NULL, 0,
 						  0, NULL, NULL),
-			 CL_INVALID_OPERATION);
+			 CL_INVALID_COMMAND_QUEUE);
 	assert_null(svmcl_clCreateImage(NULL, 0, NULL, NULL, NULL, &err));
 	assert_int_equal(err, CL_INVALID_CONTEXT);
 	assert_int_equal(svmcl_clGetPipeInfo(NULL, 0, 0, NULL, NULL),

@@ -95,6 +95,11 @@ static cl_int copy_run(struct svmcl_command *cmd)
 {
 	struct mem_cmd *c = to_mem_cmd(cmd);
 
+	/*
+	 * A device-side copy: in coarse-grain checking mode, buffers over
+	 * device-owned SVM memory are opened for its duration (svm_check.c).
+	 */
+	svmcl_svm_check_device_begin(cmd->event->context);
 	for (size_t z = 0; z < c->copy.region[2]; z++) {
 		for (size_t y = 0; y < c->copy.region[1]; y++) {
 			/* memmove: a mapped pointer may alias the buffer. */
@@ -105,6 +110,7 @@ static cl_int copy_run(struct svmcl_command *cmd)
 				c->copy.region[0]);
 		}
 	}
+	svmcl_svm_check_device_end(cmd->event->context);
 	return CL_COMPLETE;
 }
 
@@ -115,6 +121,7 @@ static cl_int fill_run(struct svmcl_command *cmd)
 
 	if (!c->fill.size)
 		return CL_COMPLETE;
+	svmcl_svm_check_device_begin(cmd->event->context);
 	memcpy(c->fill.dst, c->fill.pattern, ps);
 	/* Double what is written until the range is full. */
 	for (done = ps; done < c->fill.size; done *= 2) {
@@ -123,6 +130,7 @@ static cl_int fill_run(struct svmcl_command *cmd)
 
 		memcpy(c->fill.dst + done, c->fill.dst, n);
 	}
+	svmcl_svm_check_device_end(cmd->event->context);
 	return CL_COMPLETE;
 }
 

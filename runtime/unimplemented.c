@@ -65,15 +65,6 @@ static void *absent_null(const char *fn, cl_int *errcode_ret,
  * Later issues.
  */
 
-cl_int CL_API_CALL
-svmcl_clSetCommandQueueProperty(cl_command_queue command_queue,
-				cl_command_queue_properties properties,
-				cl_bool enable,
-				cl_command_queue_properties *old_properties)
-{
-	TODO();
-}
-
 cl_mem CL_API_CALL svmcl_clCreateBuffer(cl_context context, cl_mem_flags flags,
 					size_t size, void *host_ptr,
 					cl_int *errcode_ret)
@@ -265,61 +256,6 @@ cl_kernel CL_API_CALL svmcl_clCloneKernel(cl_kernel source_kernel,
 					  cl_int *errcode_ret)
 {
 	TODO_NULL();
-}
-
-cl_int CL_API_CALL svmcl_clEnqueueMarker(cl_command_queue command_queue,
-					 cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL svmcl_clEnqueueWaitForEvents(cl_command_queue command_queue,
-						cl_uint num_events,
-						const cl_event *event_list)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL svmcl_clEnqueueBarrier(cl_command_queue command_queue)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueMarkerWithWaitList(cl_command_queue command_queue,
-				  cl_uint num_events,
-				  const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueBarrierWithWaitList(cl_command_queue command_queue,
-				   cl_uint num_events,
-				   const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clSetEventCallback(cl_event event, cl_int command_exec_callback_type,
-			 void (CL_CALLBACK *pfn_notify)(cl_event, cl_int,
-							void *),
-			 void *user_data)
-{
-	TODO();
-}
-
-cl_event CL_API_CALL svmcl_clCreateUserEvent(cl_context context,
-					     cl_int *errcode_ret)
-{
-	TODO_NULL();
-}
-
-cl_int CL_API_CALL svmcl_clSetUserEventStatus(cl_event event,
-					      cl_int execution_status)
-{
-	TODO();
 }
 
 cl_int CL_API_CALL
@@ -607,13 +543,6 @@ cl_int CL_API_CALL svmcl_clGetPipeInfo(cl_mem pipe, cl_pipe_info param_name,
 	ABSENT(CL_INVALID_MEM_OBJECT, "pipes");
 }
 
-cl_int CL_API_CALL
-svmcl_clSetDefaultDeviceCommandQueue(cl_context context, cl_device_id device,
-				     cl_command_queue command_queue)
-{
-	ABSENT(CL_INVALID_OPERATION, "on-device queues");
-}
-
 cl_program CL_API_CALL svmcl_clCreateProgramWithIL(cl_context context,
 						   const void *il,
 						   size_t length,
@@ -658,19 +587,6 @@ svmcl_clGetKernelSubGroupInfoKHR(cl_kernel kernel, cl_device_id device,
 				 size_t *param_value_size_ret)
 {
 	ABSENT(CL_INVALID_OPERATION, "sub-groups");
-}
-
-cl_int CL_API_CALL svmcl_clGetDeviceAndHostTimer(cl_device_id device,
-						 cl_ulong *device_timestamp,
-						 cl_ulong *host_timestamp)
-{
-	ABSENT(CL_INVALID_OPERATION, "host timers");
-}
-
-cl_int CL_API_CALL svmcl_clGetHostTimer(cl_device_id device,
-					cl_ulong *host_timestamp)
-{
-	ABSENT(CL_INVALID_OPERATION, "host timers");
 }
 
 cl_int svmcl_clGetKernelSuggestedLocalWorkSize(cl_command_queue command_queue,

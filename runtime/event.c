@@ -182,7 +182,9 @@ static void event_deliver(cl_event ev)
 }
 
 /*
- * Change the status; with @once, only if it is not final yet.
+ * Change the status; with @once, only if it is not final yet. The caller
+ * holds a reference that no callback can drop (a command's own, or a
+ * temporary one).
  * Return: false if @once and the status was already final.
  */
 static bool event_change(cl_event ev, cl_int status, bool once)
@@ -191,11 +193,9 @@ static bool event_change(cl_event ev, cl_int status, bool once)
 	cl_ulong now = svmcl_now_ns();
 	bool callbacks;
 
-	svmcl_event_get(ev);	/* a callback may drop the last reference */
 	pthread_mutex_lock(&ev->obj.lock);
 	if (once && ev->status <= CL_COMPLETE) {
 		pthread_mutex_unlock(&ev->obj.lock);
-		svmcl_event_put(ev);
 		return false;
 	}
 	switch (status) {
@@ -226,7 +226,6 @@ static bool event_change(cl_event ev, cl_int status, bool once)
 	}
 	if (callbacks)
 		event_deliver(ev);
-	svmcl_event_put(ev);
 	return true;
 }
 
@@ -442,14 +441,19 @@ ERROR:
 cl_int CL_API_CALL svmcl_clSetUserEventStatus(cl_event event,
 					      cl_int execution_status)
 {
+	bool set;
+
 	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_EVENT(event) || event->queue != NULL,
 			      CL_INVALID_EVENT, "not a valid user event");
 	SVMCL_RETURN_ERROR_ON(execution_status > CL_COMPLETE,
 			      CL_INVALID_VALUE,
 			      "execution_status %d is neither CL_COMPLETE nor an error",
 			      execution_status);
-	SVMCL_RETURN_ERROR_ON(!event_change(event, execution_status, true),
-			      CL_INVALID_OPERATION,
+	/* A callback may drop the application's reference. */
+	svmcl_event_get(event);
+	set = event_change(event, execution_status, true);
+	svmcl_event_put(event);
+	SVMCL_RETURN_ERROR_ON(!set, CL_INVALID_OPERATION,
 			      "the status of this user event was already set");
 	return CL_SUCCESS;
 }

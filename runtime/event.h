@@ -62,7 +62,8 @@ void svmcl_event_put(cl_event ev);
  * CL_RUNNING, CL_COMPLETE or a negative error), stamp the time, wake
  * waiters; a final status releases the commands waiting for @ev. Then
  * calls the callbacks the change made due. Called with no lock held, by
- * a thread holding a reference on @ev.
+ * a thread holding a reference on @ev that no callback can drop (the
+ * command's own).
  */
 void svmcl_event_set_status(cl_event ev, cl_int status);
 

@@ -64,9 +64,11 @@
  *
  * obj.lock protects the ready list, the unretired list (and the events'
  * @q_prev/@q_next), @barrier, @drainers, @enqueued, @running, @error,
- * @events and the worker state; @cond is its condition, and @gen counts
- * its broadcasts so that a waiter may spin briefly without the lock
- * before it sleeps. The lock is never held while a command runs, while
+ * @events and the worker state. Two conditions go with it: @work wakes
+ * the worker only (a command became ready, shutdown), so that
+ * retirements do not wake it for nothing; @cond wakes the threads
+ * waiting in clFinish and friends, and @gen counts its broadcasts so
+ * that a waiter may spin briefly without the lock before it sleeps. The lock is never held while a command runs, while
  * an event changes status (callbacks, dependants), or while dropping a
  * reference (which can destroy objects). Lock order: queue, then event.
  * A command's @pending and @dep_failed are atomics: edges resolve from
@@ -124,6 +126,7 @@ void svmcl_queue_get(cl_command_queue q)
 static void queue_free(cl_command_queue q)
 {
 	pthread_cond_destroy(&q->cond);
+	pthread_cond_destroy(&q->work);
 	free(q->props);
 	svmcl_object_fini(SVMCL_HANDLE(q));
 	free(q);
@@ -235,6 +238,7 @@ static void command_ready(struct svmcl_command *cmd)
 		q->ready_head = cmd;
 	q->ready_tail = cmd;
 	__queue_broadcast(q);
+	pthread_cond_signal(&q->work);
 	pthread_mutex_unlock(&q->obj.lock);
 }
 
@@ -300,6 +304,8 @@ static void queue_retire(cl_command_queue q, cl_event ev, cl_int status)
 		drained->next = NULL;
 	}
 	__queue_broadcast(q);
+	if (q->shutdown && !q->oldest)
+		pthread_cond_signal(&q->work);	/* it may exit now */
 	pthread_mutex_unlock(&q->obj.lock);
 
 	if (drained)
@@ -371,7 +377,7 @@ static void *queue_worker(void *arg)
 		}
 		if (q->shutdown && !q->oldest)
 			break;	/* released and drained */
-		pthread_cond_wait(&q->cond, &q->obj.lock);
+		pthread_cond_wait(&q->work, &q->obj.lock);
 	}
 	tear_down = q->worker_tears_down;
 	pthread_mutex_unlock(&q->obj.lock);
@@ -428,6 +434,7 @@ static void queue_release_last(cl_command_queue q)
 	}
 	q->shutdown = true;
 	__queue_broadcast(q);
+	pthread_cond_signal(&q->work);
 	pthread_mutex_unlock(&q->obj.lock);
 
 	if (started)
@@ -439,6 +446,7 @@ hand_off:
 	q->shutdown = true;
 	q->worker_tears_down = true;
 	__queue_broadcast(q);
+	pthread_cond_signal(&q->work);
 	pthread_mutex_unlock(&q->obj.lock);
 }
 
@@ -553,6 +561,33 @@ cl_int svmcl_queue_submit(cl_command_queue q, struct svmcl_command *cmd,
 		svmcl_event_get(ev);
 		*event_ret = ev;
 	}
+
+	/*
+	 * Fast path: nothing to wait for (only the submission hold is left,
+	 * and no edge can resolve any more). Nobody else knows the event
+	 * yet, so it has no waiters and no callbacks: make it ready here,
+	 * without a second round on the queue lock.
+	 */
+	if (atomic_load_explicit(&cmd->pending, memory_order_acquire) == 1) {
+		atomic_store_explicit(&cmd->pending, 0, memory_order_relaxed);
+		if (!atomic_load_explicit(&cmd->dep_failed,
+					  memory_order_relaxed)) {
+			pthread_mutex_lock(&ev->obj.lock);
+			ev->status = CL_SUBMITTED;
+			ev->ts_submit = svmcl_now_ns();
+			pthread_mutex_unlock(&ev->obj.lock);
+		}
+		cmd->next = NULL;
+		if (q->ready_tail)
+			q->ready_tail->next = cmd;
+		else
+			q->ready_head = cmd;
+		q->ready_tail = cmd;
+		__queue_broadcast(q);
+		pthread_cond_signal(&q->work);
+		pthread_mutex_unlock(&q->obj.lock);
+		return CL_SUCCESS;
+	}
 	pthread_mutex_unlock(&q->obj.lock);
 
 	/* Drop the submission hold; @cmd may run and vanish from here on. */
@@ -581,6 +616,7 @@ static cl_command_queue queue_create(cl_context ctx, cl_device_id dev,
 	}
 	svmcl_object_init(SVMCL_HANDLE(q), SVMCL_HANDLE(ctx), SVMCL_MAGIC_QUEUE);
 	pthread_cond_init(&q->cond, NULL);
+	pthread_cond_init(&q->work, NULL);
 	atomic_init(&q->gen, 0);
 	svmcl_context_get(ctx);
 	q->context = ctx;
@@ -826,12 +862,13 @@ cl_int CL_API_CALL svmcl_clFlush(cl_command_queue command_queue)
 	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_QUEUE(q), CL_INVALID_COMMAND_QUEUE,
 			      "not a valid queue");
 	/*
-	 * Every enqueue already handed its command to the worker (or to the
-	 * ready list once its dependencies are met); a broadcast costs
-	 * nothing when nobody sleeps and makes the promise explicit.
+	 * Every command that became ready already woke the worker; a
+	 * signal costs nothing when it is awake and makes the promise
+	 * explicit.
 	 */
 	pthread_mutex_lock(&q->obj.lock);
-	__queue_broadcast(q);
+	if (q->ready_head)
+		pthread_cond_signal(&q->work);
 	pthread_mutex_unlock(&q->obj.lock);
 	return CL_SUCCESS;
 }

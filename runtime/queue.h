@@ -87,7 +87,8 @@ struct _cl_command_queue {
 	unsigned int events;		/* live events pointing at the queue */
 	cl_int error;			/* first failure since the last clFinish */
 	pthread_t worker;
-	pthread_cond_t cond;		/* ready, retired, shutdown */
+	pthread_cond_t cond;		/* waiters: ready, retired */
+	pthread_cond_t work;		/* the worker: ready, shutdown */
 	atomic_uint gen;		/* bumped with every broadcast of @cond */
 };
 

@@ -33,6 +33,7 @@
 
 #include "api.h"
 #include "api_error.h"
+#include "event.h"
 #include "info.h"
 #include "platform.h"
 
@@ -311,7 +312,8 @@ cl_int CL_API_CALL svmcl_clGetDeviceInfo(cl_device_id device,
 		return SVMCL_INFO_SCALAR(cl_device_exec_capabilities,
 					 CL_EXEC_KERNEL);
 	case CL_DEVICE_PROFILING_TIMER_RESOLUTION:
-		return SVMCL_INFO_SCALAR(size_t, 1);	/* ns, CLOCK_MONOTONIC */
+		/* ns; the CLOCK_MONOTONIC of event.c */
+		return SVMCL_INFO_SCALAR(size_t, svmcl_timer_resolution_ns());
 	case CL_DEVICE_MAX_PARAMETER_SIZE:
 		return SVMCL_INFO_SCALAR(size_t, 1024);
 	case CL_DEVICE_BUILT_IN_KERNELS:
@@ -379,6 +381,7 @@ cl_int CL_API_CALL svmcl_clGetDeviceInfo(cl_device_id device,
 	/* queues */
 	case CL_DEVICE_QUEUE_ON_HOST_PROPERTIES:
 		return SVMCL_INFO_SCALAR(cl_command_queue_properties,
+					 CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE |
 					 CL_QUEUE_PROFILING_ENABLE);
 	case CL_DEVICE_QUEUE_ON_DEVICE_PROPERTIES:
 		return SVMCL_INFO_SCALAR(cl_command_queue_properties, 0);

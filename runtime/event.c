@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * event.c - event objects, waiting and event queries.
+ * event.c - event objects, user events, callbacks, waiting, event queries
+ * and the clock.
  *
  * DOC: Overview
  *
@@ -8,23 +9,44 @@
  * one; the command owns a reference until it has finished. An event holds
  * a reference on its context and pins its queue's memory (queue.c), so
  * CL_EVENT_COMMAND_QUEUE and waiting stay safe for as long as the event
- * lives, even after the queue itself was released.
+ * lives, even after the queue itself was released. A user event has no
+ * queue and starts in CL_SUBMITTED.
  *
- * Status goes CL_QUEUED -> CL_SUBMITTED (at enqueue: every enqueue is a
- * flush) -> CL_RUNNING -> CL_COMPLETE, or to a negative error: the
- * command's own (CL_OUT_OF_RESOURCES for a device fault) or
- * CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST when a dependency failed.
- * Each change stamps the matching profiling time (CLOCK_MONOTONIC).
+ * Status goes CL_QUEUED (enqueued, waiting for its dependencies) ->
+ * CL_SUBMITTED (dependencies met, handed to the queue's runners) ->
+ * CL_RUNNING -> CL_COMPLETE, or to a negative error: the command's own
+ * (CL_OUT_OF_RESOURCES for a device fault) or
+ * CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST when an event of its wait
+ * list failed (then it goes there straight from CL_QUEUED). Each change
+ * stamps the matching profiling time (CLOCK_MONOTONIC).
  *
- * Waiting first lends the waiting thread to the event's queue (see
- * queue.c) and then sleeps on @changed until the status is final.
+ * Dependencies are edges (struct svmcl_dep) on the waited-for event's
+ * @waiters list. The change to a final status takes the whole list and,
+ * after dropping the lock, tells each waiting command (queue.c), which
+ * starts once its last edge is resolved. Nobody blocks a thread on a
+ * dependency.
+ *
+ * Callbacks (clSetEventCallback) are kept in registration order and
+ * called once each, when the status reaches or passes their trigger
+ * (CL_SUBMITTED > CL_RUNNING > CL_COMPLETE > errors), with the trigger
+ * as the status, or the negative status when the command failed. They
+ * run on the thread that made the change (a queue runner, the thread in
+ * clSetUserEventStatus) or, when the trigger was already passed at
+ * registration, in clSetEventCallback itself. One thread at a time
+ * delivers an event's callbacks (@delivering), so they never run
+ * concurrently and keep their order; a change made while another thread
+ * delivers is picked up by that thread. No lock is held while a callback
+ * runs, and the delivering thread holds a reference on the event, so a
+ * callback may release it, enqueue, or release its queue.
  *
  * DOC: Locking
  *
- * obj.lock protects @status, the time stamps and @changed. It is taken
- * after a queue's lock, never before it, and never held while waiting for
- * another object.
+ * obj.lock protects @status, the time stamps, @changed, @waiters,
+ * @callbacks and @delivering. It is taken after a queue's lock, never
+ * before it, and never held while calling out (callbacks, queue.c).
+ * @q_prev and @q_next belong to the queue's lock.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -45,20 +67,43 @@ cl_ulong svmcl_now_ns(void)
 	return (cl_ulong)ts.tv_sec * 1000000000ull + (cl_ulong)ts.tv_nsec;
 }
 
-cl_event svmcl_event_create(cl_command_queue q, cl_command_type type)
+cl_ulong svmcl_timer_resolution_ns(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC, &res) || res.tv_sec)
+		return 1;
+	return res.tv_nsec > 0 ? (cl_ulong)res.tv_nsec : 1;
+}
+
+static cl_event event_alloc(const struct svmcl_handle *parent,
+			    cl_context ctx, cl_command_type type,
+			    cl_int status)
 {
 	cl_event ev = calloc(1, sizeof(*ev));
 
 	if (!ev)
 		return NULL;
-	svmcl_object_init(SVMCL_HANDLE(ev), SVMCL_HANDLE(q), SVMCL_MAGIC_EVENT);
+	svmcl_object_init(SVMCL_HANDLE(ev), parent, SVMCL_MAGIC_EVENT);
 	pthread_cond_init(&ev->changed, NULL);
-	svmcl_queue_event_attach(q);
-	svmcl_context_get(q->context);
-	ev->queue = q;
-	ev->context = q->context;
+	svmcl_context_get(ctx);
+	ev->context = ctx;
 	ev->type = type;
-	ev->status = CL_QUEUED;
+	ev->status = status;
+	ev->waiters_tail = &ev->waiters;
+	ev->callbacks_tail = &ev->callbacks;
+	return ev;
+}
+
+cl_event svmcl_event_create(cl_command_queue q, cl_command_type type)
+{
+	cl_event ev = event_alloc(SVMCL_HANDLE(q), q->context, type,
+				  CL_QUEUED);
+
+	if (!ev)
+		return NULL;
+	svmcl_queue_event_attach(q);
+	ev->queue = q;
 	ev->ts_queued = svmcl_now_ns();
 	return ev;
 }
@@ -70,12 +115,18 @@ void svmcl_event_get(cl_event ev)
 
 void svmcl_event_put(cl_event ev)
 {
+	struct svmcl_event_callback *cb, *next;
 	cl_command_queue q;
 	cl_context ctx;
 
 	if (!svmcl_object_put(SVMCL_HANDLE(ev)))
 		return;
 
+	/* Callbacks whose trigger never came (a user event never set). */
+	for (cb = ev->callbacks; cb; cb = next) {
+		next = cb->next;
+		free(cb);
+	}
 	q = ev->queue;
 	ctx = ev->context;
 	pthread_cond_destroy(&ev->changed);
@@ -86,11 +137,67 @@ void svmcl_event_put(cl_event ev)
 	svmcl_context_put(ctx);
 }
 
-void svmcl_event_set_status(cl_event ev, cl_int status)
+/* Is the callback's trigger reached by @status? */
+static bool callback_due(const struct svmcl_event_callback *cb, cl_int status)
 {
+	return status <= cb->trigger;
+}
+
+/*
+ * Call the callbacks that are due, in registration order, unless another
+ * thread is already at it (it will see them). Caller holds a reference.
+ */
+static void event_deliver(cl_event ev)
+{
+	pthread_mutex_lock(&ev->obj.lock);
+	if (ev->delivering) {
+		pthread_mutex_unlock(&ev->obj.lock);
+		return;
+	}
+	ev->delivering = true;
+	for (;;) {
+		struct svmcl_event_callback **pp, *cb;
+		cl_int status;
+
+		for (pp = &ev->callbacks; *pp; pp = &(*pp)->next) {
+			if (callback_due(*pp, ev->status))
+				break;
+		}
+		cb = *pp;
+		if (!cb)
+			break;
+		*pp = cb->next;
+		if (!*pp)
+			ev->callbacks_tail = pp;
+		status = ev->status < 0 ? ev->status : cb->trigger;
+		pthread_mutex_unlock(&ev->obj.lock);
+
+		cb->fn(ev, status, cb->user_data);
+		free(cb);
+
+		pthread_mutex_lock(&ev->obj.lock);
+	}
+	ev->delivering = false;
+	pthread_mutex_unlock(&ev->obj.lock);
+}
+
+/*
+ * Change the status; with @once, only if it is not final yet. The caller
+ * holds a reference that no callback can drop (a command's own, or a
+ * temporary one).
+ * Return: false if @once and the status was already final.
+ */
+static bool event_change(cl_event ev, cl_int status, bool once)
+{
+	struct svmcl_dep *waiters = NULL, *d, *next;
 	cl_ulong now = svmcl_now_ns();
+	bool callbacks;
 
 	pthread_mutex_lock(&ev->obj.lock);
+	if (once && ev->status <= CL_COMPLETE) {
+		pthread_mutex_unlock(&ev->obj.lock);
+		return false;
+	}
 	switch (status) {
 	case CL_SUBMITTED:
 		ev->ts_submit = now;
@@ -102,11 +209,55 @@ void svmcl_event_set_status(cl_event ev, cl_int status)
 		if (!ev->ts_start)
 			ev->ts_start = now;
 		ev->ts_end = now;
+		waiters = ev->waiters;
+		ev->waiters = NULL;
+		ev->waiters_tail = &ev->waiters;
 		break;
 	}
 	ev->status = status;
+	callbacks = ev->callbacks != NULL;
 	pthread_cond_broadcast(&ev->changed);
 	pthread_mutex_unlock(&ev->obj.lock);
+
+	/* @d may be freed as soon as its command is told: read next first. */
+	for (d = waiters; d; d = next) {
+		next = d->next;
+		svmcl_command_dep_resolved(d->cmd, status, d->explicit);
+	}
+	if (callbacks)
+		event_deliver(ev);
+	return true;
+}
+
+void svmcl_event_set_status(cl_event ev, cl_int status)
+{
+	event_change(ev, status, false);
+}
+
+cl_int svmcl_event_status(cl_event ev)
+{
+	cl_int status;
+
+	pthread_mutex_lock(&ev->obj.lock);
+	status = ev->status;
+	pthread_mutex_unlock(&ev->obj.lock);
+	return status;
+}
+
+bool svmcl_event_add_waiter(cl_event ev, struct svmcl_dep *dep,
+			    cl_int *status)
+{
+	pthread_mutex_lock(&ev->obj.lock);
+	if (ev->status <= CL_COMPLETE) {
+		*status = ev->status;
+		pthread_mutex_unlock(&ev->obj.lock);
+		return false;
+	}
+	dep->next = NULL;
+	*ev->waiters_tail = dep;
+	ev->waiters_tail = &dep->next;
+	pthread_mutex_unlock(&ev->obj.lock);
+	return true;
 }
 
 cl_int svmcl_event_wait(cl_event ev)
@@ -114,8 +265,9 @@ cl_int svmcl_event_wait(cl_event ev)
 	cl_int status;
 
 	if (ev->queue)
-		svmcl_queue_run_until(ev->queue, ev->seq);
+		return svmcl_queue_wait_event(ev->queue, ev);
 
+	/* A user event: somebody else sets it. */
 	pthread_mutex_lock(&ev->obj.lock);
 	while (ev->status > CL_COMPLETE)
 		pthread_cond_wait(&ev->changed, &ev->obj.lock);
@@ -182,8 +334,6 @@ cl_int CL_API_CALL svmcl_clGetEventInfo(cl_event event,
 					void *param_value,
 					size_t *param_value_size_ret)
 {
-	cl_int status;
-
 	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_EVENT(event), CL_INVALID_EVENT,
 			      "not a valid event");
 
@@ -195,10 +345,7 @@ cl_int CL_API_CALL svmcl_clGetEventInfo(cl_event event,
 	case CL_EVENT_COMMAND_TYPE:
 		return SVMCL_INFO_SCALAR(cl_command_type, event->type);
 	case CL_EVENT_COMMAND_EXECUTION_STATUS:
-		pthread_mutex_lock(&event->obj.lock);
-		status = event->status;
-		pthread_mutex_unlock(&event->obj.lock);
-		return SVMCL_INFO_SCALAR(cl_int, status);
+		return SVMCL_INFO_SCALAR(cl_int, svmcl_event_status(event));
 	case CL_EVENT_REFERENCE_COUNT:
 		return SVMCL_INFO_SCALAR(cl_uint,
 			svmcl_object_refcount(SVMCL_HANDLE(event)));
@@ -219,8 +366,10 @@ cl_int CL_API_CALL svmcl_clGetEventProfilingInfo(cl_event event,
 
 	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_EVENT(event), CL_INVALID_EVENT,
 			      "not a valid event");
-	SVMCL_RETURN_ERROR_ON(event->queue == NULL ||
-			      !(event->queue->properties &
+	SVMCL_RETURN_ERROR_ON(event->queue == NULL,
+			      CL_PROFILING_INFO_NOT_AVAILABLE,
+			      "a user event has no profiling information");
+	SVMCL_RETURN_ERROR_ON(!(event->queue->properties &
 				CL_QUEUE_PROFILING_ENABLE),
 			      CL_PROFILING_INFO_NOT_AVAILABLE,
 			      "queue without CL_QUEUE_PROFILING_ENABLE");
@@ -268,5 +417,114 @@ cl_int CL_API_CALL svmcl_clReleaseEvent(cl_event event)
 	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_EVENT(event), CL_INVALID_EVENT,
 			      "not a valid event");
 	svmcl_event_put(event);
+	return CL_SUCCESS;
+}
+
+cl_event CL_API_CALL svmcl_clCreateUserEvent(cl_context context,
+					     cl_int *errcode_ret)
+{
+	cl_event ev = NULL;
+	cl_int err = CL_SUCCESS;
+
+	SVMCL_GOTO_ERROR_ON(!SVMCL_IS_CONTEXT(context), CL_INVALID_CONTEXT,
+			    "not a valid context");
+	ev = event_alloc(SVMCL_HANDLE(context), context, CL_COMMAND_USER,
+			 CL_SUBMITTED);
+	SVMCL_GOTO_ERROR_ON(!ev, CL_OUT_OF_HOST_MEMORY, "calloc");
+
+ERROR:
+	if (errcode_ret)
+		*errcode_ret = err;
+	return ev;
+}
+
+cl_int CL_API_CALL svmcl_clSetUserEventStatus(cl_event event,
+					      cl_int execution_status)
+{
+	bool set;
+
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_EVENT(event) || event->queue != NULL,
+			      CL_INVALID_EVENT, "not a valid user event");
+	SVMCL_RETURN_ERROR_ON(execution_status > CL_COMPLETE,
+			      CL_INVALID_VALUE,
+			      "execution_status %d is neither CL_COMPLETE nor an error",
+			      execution_status);
+	/* A callback may drop the application's reference. */
+	svmcl_event_get(event);
+	set = event_change(event, execution_status, true);
+	svmcl_event_put(event);
+	SVMCL_RETURN_ERROR_ON(!set, CL_INVALID_OPERATION,
+			      "the status of this user event was already set");
+	return CL_SUCCESS;
+}
+
+cl_int CL_API_CALL
+svmcl_clSetEventCallback(cl_event event, cl_int command_exec_callback_type,
+			 void (CL_CALLBACK *pfn_notify)(cl_event, cl_int,
+							void *),
+			 void *user_data)
+{
+	struct svmcl_event_callback *cb;
+	bool due;
+
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_EVENT(event), CL_INVALID_EVENT,
+			      "not a valid event");
+	SVMCL_RETURN_ERROR_ON(pfn_notify == NULL, CL_INVALID_VALUE,
+			      "pfn_notify is NULL");
+	SVMCL_RETURN_ERROR_ON(command_exec_callback_type != CL_SUBMITTED &&
+			      command_exec_callback_type != CL_RUNNING &&
+			      command_exec_callback_type != CL_COMPLETE,
+			      CL_INVALID_VALUE,
+			      "command_exec_callback_type %d",
+			      command_exec_callback_type);
+	cb = malloc(sizeof(*cb));
+	SVMCL_RETURN_ERROR_ON(!cb, CL_OUT_OF_HOST_MEMORY, "malloc");
+	cb->fn = pfn_notify;
+	cb->user_data = user_data;
+	cb->trigger = command_exec_callback_type;
+	cb->next = NULL;
+
+	svmcl_event_get(event);
+	pthread_mutex_lock(&event->obj.lock);
+	*event->callbacks_tail = cb;
+	event->callbacks_tail = &cb->next;
+	due = callback_due(cb, event->status);
+	pthread_mutex_unlock(&event->obj.lock);
+
+	/* Already reached: call it now, outside every lock. */
+	if (due)
+		event_deliver(event);
+	svmcl_event_put(event);
+	return CL_SUCCESS;
+}
+
+/*
+ * The device clock is the host clock (CLOCK_MONOTONIC, ns): both
+ * timestamps come from one reading.
+ */
+cl_int CL_API_CALL svmcl_clGetDeviceAndHostTimer(cl_device_id device,
+						 cl_ulong *device_timestamp,
+						 cl_ulong *host_timestamp)
+{
+	cl_ulong now;
+
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_DEVICE(device), CL_INVALID_DEVICE,
+			      "not a valid device");
+	SVMCL_RETURN_ERROR_ON(!device_timestamp || !host_timestamp,
+			      CL_INVALID_VALUE, "NULL timestamp pointer");
+	now = svmcl_now_ns();
+	*device_timestamp = now;
+	*host_timestamp = now;
+	return CL_SUCCESS;
+}
+
+cl_int CL_API_CALL svmcl_clGetHostTimer(cl_device_id device,
+					cl_ulong *host_timestamp)
+{
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_DEVICE(device), CL_INVALID_DEVICE,
+			      "not a valid device");
+	SVMCL_RETURN_ERROR_ON(!host_timestamp, CL_INVALID_VALUE,
+			      "host_timestamp is NULL");
+	*host_timestamp = svmcl_now_ns();
 	return CL_SUCCESS;
 }

@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "api_error.h"
+#include "event.h"
 #include "info.h"
 #include "platform.h"
 
@@ -93,8 +94,8 @@ cl_int CL_API_CALL svmcl_clGetPlatformInfo(cl_platform_id platform,
 		return SVMCL_INFO_ARRAY(svmcl_extensions,
 					sizeof(svmcl_extensions));
 	case CL_PLATFORM_HOST_TIMER_RESOLUTION:
-		/* no clGetHostTimer: 0 (digest 5.2) */
-		return SVMCL_INFO_SCALAR(cl_ulong, 0);
+		/* clGetHostTimer reads CLOCK_MONOTONIC (event.c) */
+		return SVMCL_INFO_SCALAR(cl_ulong, svmcl_timer_resolution_ns());
 	case CL_PLATFORM_ICD_SUFFIX_KHR:
 		return SVMCL_INFO_STRING(SVMCL_ICD_SUFFIX);
 	default:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * queue.h - in-order command queues and the commands they execute.
+ * queue.h - command queues (in-order and out-of-order) and the commands
+ * they execute.
  */
 #ifndef SVMCL_QUEUE_H
 #define SVMCL_QUEUE_H
@@ -19,26 +20,46 @@ struct svmcl_command;
  */
 struct svmcl_command_ops {
 	/*
-	 * (required) Execute the command. Called by the thread that runs the
-	 * queue, with no runtime lock held, after the wait list completed.
+	 * (required) Execute the command. Called by a thread that runs the
+	 * queue, with no runtime lock held, after every event the command
+	 * depends on has completed successfully.
 	 * Return: CL_COMPLETE, or a negative CL error that becomes the
 	 * event's status.
 	 */
 	cl_int (*run)(struct svmcl_command *cmd);
 	/*
 	 * (required) Free the command and what it holds; must end with
-	 * svmcl_command_fini(). Called with no lock held, once, after
-	 * run() or when the enqueue fails after svmcl_command_init().
+	 * svmcl_command_fini(). Called with no lock held, once: after run()
+	 * (or instead of it when a dependency failed), or by
+	 * svmcl_queue_submit() when the submission itself fails.
 	 */
 	void (*destroy)(struct svmcl_command *cmd);
 };
 
+/*
+ * One edge of the dependency graph: @cmd waits for the event whose waiter
+ * list holds this node. Only queue.c and event.c look inside.
+ */
+struct svmcl_dep {
+	struct svmcl_command *cmd;
+	struct svmcl_dep *next;		/* the event's waiters, under its lock */
+	bool explicit;			/* from the wait list: a failure of
+					 * the event fails @cmd */
+};
+
 struct svmcl_command {
-	struct svmcl_command *next;	/* queue list, under queue->obj.lock */
+	struct svmcl_command *next;	/* ready list, under queue->obj.lock */
 	const struct svmcl_command_ops *ops;
 	cl_event event;			/* reference owned by the command */
 	cl_uint num_deps;
 	cl_event *deps;			/* references owned by the command */
+
+	/* Scheduling state, private to queue.c. */
+	struct svmcl_dep *edges;	/* num_deps + 1 (in-order or barrier) */
+	cl_uint num_edges;
+	atomic_uint pending;		/* unresolved edges, +1 while submitting */
+	atomic_bool dep_failed;		/* an explicit dependency failed */
+	bool drain;			/* waits for every older command */
 };
 
 struct _cl_command_queue {
@@ -52,18 +73,23 @@ struct _cl_command_queue {
 	size_t props_size;		/* bytes, terminator included; 0 if none */
 
 	/* Protected by obj.lock. */
-	struct svmcl_command *head, *tail;	/* not yet started, in order */
+	struct svmcl_command *ready_head, *ready_tail;	/* may start now */
+	cl_event oldest, newest;	/* submitted, not retired; seq order */
+	cl_event barrier;		/* out-of-order: newest unretired barrier */
+	struct svmcl_command *drainers;	/* waiting for all older commands,
+					 * seq order */
 	uint64_t enqueued;		/* seq of the newest command */
-	uint64_t completed;		/* seq of the newest finished command */
-	bool running;			/* a thread is executing a command */
+	unsigned int running;		/* commands executing right now */
 	bool shutdown;			/* released: the worker exits when idle */
 	bool worker_started;
-	bool worker_tears_down;		/* released from the worker itself */
+	bool worker_tears_down;		/* the worker frees the queue at exit */
 	bool released;			/* torn down; memory kept for events */
 	unsigned int events;		/* live events pointing at the queue */
 	cl_int error;			/* first failure since the last clFinish */
 	pthread_t worker;
-	pthread_cond_t cond;		/* command queued or finished, shutdown */
+	pthread_cond_t cond;		/* waiters: ready, retired */
+	pthread_cond_t work;		/* the worker: ready, shutdown */
+	atomic_uint gen;		/* bumped with every broadcast of @cond */
 };
 
 /* API references (clRetain/ReleaseCommandQueue). */
@@ -80,6 +106,10 @@ void svmcl_queue_event_detach(cl_command_queue q);
 /*
  * svmcl_command_init() - create the event and take the wait list of a new
  * command for @q. The wait list must have been validated.
+ * @type decides the ordering of markers and barriers: CL_COMMAND_MARKER
+ * and CL_COMMAND_BARRIER with an empty wait list wait for every command
+ * enqueued before them; on an out-of-order queue, every command enqueued
+ * after a CL_COMMAND_BARRIER waits for it.
  */
 cl_int svmcl_command_init(struct svmcl_command *cmd,
 			  const struct svmcl_command_ops *ops,
@@ -88,14 +118,23 @@ cl_int svmcl_command_init(struct svmcl_command *cmd,
 void svmcl_command_fini(struct svmcl_command *cmd);
 
 /*
- * svmcl_queue_submit() - append @cmd to its queue and start it (every
- * enqueue is an implicit flush). On success the queue owns @cmd; when
- * @event_ret is not NULL it receives a new reference to the event.
+ * svmcl_queue_submit() - append @cmd to its queue; it starts as soon as
+ * its dependencies are met (every enqueue is an implicit flush). On
+ * success the queue owns @cmd and, when @event_ret is not NULL, it
+ * receives a new reference to the event. On failure @cmd is destroyed.
  */
 cl_int svmcl_queue_submit(cl_command_queue q, struct svmcl_command *cmd,
 			  cl_event *event_ret);
 
-/* Run commands of @q up to @seq in the caller while no other thread does. */
-void svmcl_queue_run_until(cl_command_queue q, uint64_t seq);
+/*
+ * svmcl_queue_wait_event() - wait until @ev (a command of @q) has a final
+ * status, running ready commands of @q up to it in the calling thread.
+ * Return: the final status.
+ */
+cl_int svmcl_queue_wait_event(cl_command_queue q, cl_event ev);
+
+/* event.c calls this when an event a command waits for becomes final. */
+void svmcl_command_dep_resolved(struct svmcl_command *cmd, cl_int status,
+				bool explicit);
 
 #endif /* SVMCL_QUEUE_H */

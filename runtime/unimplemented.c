@@ -1,22 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * unimplemented.c - entry points that do not do their job (yet).
+ * unimplemented.c - entry points of optional features svmcl does not have.
  *
  * DOC: Overview
  *
  * The loaders never check a dispatch slot for NULL, so every slot has a
- * function that returns a valid error. Two kinds live here:
+ * function. The ones here belong to features svmcl does not offer
+ * (images, samplers, pipes, native kernels, GL/EGL/D3D sharing, the
+ * device-fission extension): each returns the error OpenCL 3.0 specifies
+ * for a device without the feature. Every core entry point is implemented
+ * in its object's file.
  *
- *  - later issues (buffers, SVM commands, markers, user events, binaries,
- *    compile/link, ...): CL_INVALID_OPERATION, or NULL with *errcode_ret
- *    = CL_INVALID_OPERATION for creators. Each moves to its object's file
- *    when implemented;
- *  - features svmcl does not have (images, samplers, pipes, on-device
- *    queues, IL, sub-groups, host timers, native kernels, GL/EGL/D3D
- *    sharing, device fission): the error OpenCL 3.0 specifies for a
- *    device without the feature.
- *
- * With SVMCL_DEBUG=api every call says which kind it hit.
+ * With SVMCL_DEBUG=api every call says which feature it hit.
  *
  * DOC: Locking
  *
@@ -25,20 +20,6 @@
 #include "api.h"
 #include "api_error.h"
 #include "platform.h"
-
-static cl_int todo(const char *fn)
-{
-	svmcl_api_error(fn, CL_INVALID_OPERATION, "not implemented yet");
-	return CL_INVALID_OPERATION;
-}
-
-static void *todo_null(const char *fn, cl_int *errcode_ret)
-{
-	svmcl_api_error(fn, CL_INVALID_OPERATION, "not implemented yet");
-	if (errcode_ret)
-		*errcode_ret = CL_INVALID_OPERATION;
-	return NULL;
-}
 
 static cl_int absent(const char *fn, cl_int err, const char *feature)
 {
@@ -73,80 +54,10 @@ static void *absent_in_context(const char *fn, cl_context context,
 	return NULL;
 }
 
-#define TODO() return todo(__func__)
-#define TODO_NULL() return todo_null(__func__, errcode_ret)
 #define ABSENT(err, feature) return absent(__func__, (err), (feature))
 #define ABSENT_NULL(feature) return absent_null(__func__, errcode_ret, (feature))
 #define ABSENT_IN_CONTEXT(feature) \
 	return absent_in_context(__func__, context, errcode_ret, (feature))
-
-/*
- * Later issues.
- */
-
-cl_int CL_API_CALL
-svmcl_clSetCommandQueueProperty(cl_command_queue command_queue,
-				cl_command_queue_properties properties,
-				cl_bool enable,
-				cl_command_queue_properties *old_properties)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL svmcl_clEnqueueMarker(cl_command_queue command_queue,
-					 cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL svmcl_clEnqueueWaitForEvents(cl_command_queue command_queue,
-						cl_uint num_events,
-						const cl_event *event_list)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL svmcl_clEnqueueBarrier(cl_command_queue command_queue)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueMarkerWithWaitList(cl_command_queue command_queue,
-				  cl_uint num_events,
-				  const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clEnqueueBarrierWithWaitList(cl_command_queue command_queue,
-				   cl_uint num_events,
-				   const cl_event *wait_list, cl_event *event)
-{
-	TODO();
-}
-
-cl_int CL_API_CALL
-svmcl_clSetEventCallback(cl_event event, cl_int command_exec_callback_type,
-			 void (CL_CALLBACK *pfn_notify)(cl_event, cl_int,
-							void *),
-			 void *user_data)
-{
-	TODO();
-}
-
-cl_event CL_API_CALL svmcl_clCreateUserEvent(cl_context context,
-					     cl_int *errcode_ret)
-{
-	TODO_NULL();
-}
-
-cl_int CL_API_CALL svmcl_clSetUserEventStatus(cl_event event,
-					      cl_int execution_status)
-{
-	TODO();
-}
 
 /*
  * Features svmcl does not have.
@@ -378,26 +289,6 @@ cl_int CL_API_CALL svmcl_clGetPipeInfo(cl_mem pipe, cl_pipe_info param_name,
 				       size_t *param_value_size_ret)
 {
 	ABSENT(CL_INVALID_MEM_OBJECT, "pipes");
-}
-
-cl_int CL_API_CALL
-svmcl_clSetDefaultDeviceCommandQueue(cl_context context, cl_device_id device,
-				     cl_command_queue command_queue)
-{
-	ABSENT(CL_INVALID_OPERATION, "on-device queues");
-}
-
-cl_int CL_API_CALL svmcl_clGetDeviceAndHostTimer(cl_device_id device,
-						 cl_ulong *device_timestamp,
-						 cl_ulong *host_timestamp)
-{
-	ABSENT(CL_INVALID_OPERATION, "host timers");
-}
-
-cl_int CL_API_CALL svmcl_clGetHostTimer(cl_device_id device,
-					cl_ulong *host_timestamp)
-{
-	ABSENT(CL_INVALID_OPERATION, "host timers");
 }
 
 cl_int svmcl_clGetKernelSuggestedLocalWorkSize(cl_command_queue command_queue,

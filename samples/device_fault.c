@@ -94,6 +94,17 @@ int main(void)
 	for (int i = 0; i < 2 * N; i++)
 		in[i] = i;
 
+	/*
+	 * First a correct run: it also starts every thread svmcl uses, so no
+	 * new thread's stack or allocator arena can land in the hole that
+	 * munmap() leaves below (with ASan, thread start-up maps memory).
+	 */
+	status = run(&cl, kernel, in, out);
+	if (status != CL_COMPLETE) {
+		fprintf(stderr, "warm-up run failed: %d\n", status);
+		return 1;
+	}
+
 	/* A pointer that was valid once: the mapping is gone. */
 	dangling = mmap(NULL, in_size + page, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

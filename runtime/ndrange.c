@@ -39,6 +39,7 @@
 #include "context.h"
 #include "event.h"
 #include "platform.h"
+#include "printf.h"
 #include "program.h"
 #include "queue.h"
 
@@ -108,7 +109,10 @@ static cl_int ndrange_run(struct svmcl_command *cmd)
 	if (nd->empty)
 		return CL_COMPLETE;
 
+	/* printf output reaches stdout when the command completes */
+	d.printf_buf = (uintptr_t)svmcl_printf_buffer();
 	ret = kmd_ioctl(ctx->kmd_fd, KMD_IOCTL_DISPATCH, &d);
+	svmcl_printf_flush((struct sgpu_printf_buf *)(uintptr_t)d.printf_buf);
 	if (ret < 0) {
 		/* Not a fault of the kernel: the dispatch itself failed. */
 		fprintf(stderr, "svmcl: dispatch of kernel '%s' failed: %s\n",

@@ -361,6 +361,7 @@ int clc_build(const char *source, const char *options,
 	m.ctx = LLVMOrcThreadSafeContextGetContext(tsc);
 	snprintf(bc, sizeof(bc), "%s/program.bc", dir);
 	ret = load_bitcode(&m, bc);
+	ret = ret ? ret : clc_link_builtins(&m);
 	if (ret)
 		goto err_tsc;
 	m.td = LLVMCreateTargetData(LLVMOrcLLJITGetDataLayoutStr(prog->jit));

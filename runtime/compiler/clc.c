@@ -375,8 +375,8 @@ int clc_build(const char *source, const char *options,
 	 * slow memory-intrinsic path.
 	 */
 	if (!ret)
-		ret = run_passes(&m, "function(sroa,early-cse,instcombine,"
-				 "simplifycfg)", &log);
+		ret = run_passes(&m, "function(sroa,early-cse,instcombine<"
+				 "no-verify-fixpoint>,simplifycfg)", &log);
 	if (!ret)
 		ret = clc_instrument_memory(&m);
 	if (!ret)

@@ -151,7 +151,7 @@ static inline double ulps_float(float got, double ref)
 	if (isnan(ref))
 		return isnan(got) ? 0 : INFINITY;
 	if (fabs(ref) > 0x1.fffffep127)	/* overflows float */
-		return isinf(got) && signbit(got) == signbit(ref) ? 0 : INFINITY;
+		return isinf(got) && !signbit(got) == !signbit(ref) ? 0 : INFINITY;
 	if (isinf(got) || isnan(got))
 		return INFINITY;
 	frexp(ref, &e);
@@ -167,7 +167,7 @@ static inline double ulps_double(double got, long double ref)
 	if (isnan(ref))
 		return isnan(got) ? 0 : INFINITY;
 	if (isinf(ref) || fabsl(ref) > DBL_MAX)
-		return isinf(got) && signbit(got) == signbit(ref) ? 0 : INFINITY;
+		return isinf(got) && !signbit(got) == !signbit(ref) ? 0 : INFINITY;
 	if (isinf(got) || isnan(got))
 		return INFINITY;
 	frexpl(ref, &e);

@@ -222,14 +222,18 @@ def gen_math():
             ew("atan2pi", "VVV", t, scalar_body=(
                 f"return (float)({hname('atan2', 'double')}((double)a, "
                 "(double)b) * M_1_PI);"))
+            # The helpers, not the double overloads: those are not
+            # declared yet at this point of the library.
             for fn in ("sinpi", "cospi", "tanpi"):
                 ew(fn, "VV", t,
-                   scalar_body=f"return (float){fn}((double)a);")
+                   scalar_body=f"return (float)__clcb_{fn}((double)a);")
             ew("pown", "VVI", t, scalar_body=(
                 f"return (float){hname('pow', 'double')}((double)a, "
                 "(double)b);"))
-            ew("powr", "VVV", t, scalar_body="return (float)powr((double)a, (double)b);")
-            ew("rootn", "VVI", t, scalar_body="return (float)rootn((double)a, b);")
+            ew("powr", "VVV", t, scalar_body=(
+                "return (float)__clcb_powr((double)a, (double)b);"))
+            ew("rootn", "VVI", t,
+               scalar_body="return (float)__clcb_rootn((double)a, b);")
         else:
             for fn, base in (("acospi", "acos"), ("asinpi", "asin"),
                              ("atanpi", "atan")):
@@ -451,14 +455,15 @@ def gen_integer():
         ew("abs_diff", "UVV", t, scalar_body=(
             f"return a > b ? ({u})a - ({u})b : ({u})b - ({u})a;"))
         if wide:
+            ws = int_of_size(bits * 2, True)	# holds a - b of unsigned too
             ew("add_sat", "VVV", t, scalar_body=(
-                f"{wide} s = ({wide})a + ({wide})b; "
-                f"return s > {lit(wide, mx)} ? {lit(t, mx)} : "
-                f"s < {lit(wide, mn)} ? {lit(t, mn)} : ({t})s;"))
+                f"{ws} s = ({ws})a + ({ws})b; "
+                f"return s > {lit(ws, mx)} ? {lit(t, mx)} : "
+                f"s < {lit(ws, mn)} ? {lit(t, mn)} : ({t})s;"))
             ew("sub_sat", "VVV", t, scalar_body=(
-                f"{wide} s = ({wide})a - ({wide})b; "
-                f"return s > {lit(wide, mx)} ? {lit(t, mx)} : "
-                f"s < {lit(wide, mn)} ? {lit(t, mn)} : ({t})s;"))
+                f"{ws} s = ({ws})a - ({ws})b; "
+                f"return s > {lit(ws, mx)} ? {lit(t, mx)} : "
+                f"s < {lit(ws, mn)} ? {lit(t, mn)} : ({t})s;"))
             ew("mul_hi", "VVV", t, scalar_body=(
                 f"return ({t})((({wide})a * ({wide})b) >> {bits});"))
             ew("mad_sat", "VVVV", t, scalar_body=(

@@ -219,16 +219,22 @@ static LLVMValueRef placeholder(struct clc_module *m, const char *name,
 	return fn;
 }
 
-/* clang calls to_global() & co. __to_global() & co. */
+/*
+ * clang calls to_global() & co. __to_global() & co.; get_fence() has a
+ * const and a non-const form.
+ */
 static const char *const cast_builtins[][2] = {
 	{ "__to_global", "__svmcl_to_global" },
 	{ "__to_local", "__svmcl_to_local" },
 	{ "__to_private", "__svmcl_to_private" },
+	{ "_Z9get_fencePU3AS4v", "__svmcl_get_fence" },
+	{ "_Z9get_fencePU3AS4Kv", "__svmcl_get_fence" },
 };
 
 static void redirect_casts(struct clc_module *m)
 {
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(cast_builtins) / sizeof(cast_builtins[0]);
+	     i++) {
 		LLVMValueRef f = LLVMGetNamedFunction(m->mod, cast_builtins[i][0]);
 
 		if (!f || !LLVMIsDeclaration(f))
@@ -504,6 +510,15 @@ static void late_cast(struct clc_module *m, LLVMValueRef fn, int which)
 	LLVMValueRef va = LLVMBuildPtrToInt(b, p, m->i64, "");
 	LLVMValueRef yes;
 
+	if (which == 3) {	/* get_fence: local, else global */
+		yes = in_range(m, b, cu, va, CU_FIELD(local_lo),
+			       CU_FIELD(local_hi));
+		LLVMBuildRet(b, LLVMBuildSelect(
+				     b, yes, LLVMConstInt(rt, 1, 0),
+				     LLVMConstInt(rt, 2, 0), ""));
+		LLVMDisposeBuilder(b);
+		return;
+	}
 	if (which == 0)		/* global: neither private nor local */
 		yes = LLVMBuildNot(b, clc_generic_is_direct(m, b, cu, va), "");
 	else if (which == 1)
@@ -571,7 +586,8 @@ void clc_builtins_late(struct clc_module *m)
 {
 	LLVMValueRef fn;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
+		/* CLK_LOCAL_MEM_FENCE (1), CLK_GLOBAL_MEM_FENCE (2) for 3 */
 		fn = LLVMGetNamedFunction(m->mod, cast_builtins[i][1]);
 		if (fn)
 			late_cast(m, fn, i);

@@ -191,6 +191,7 @@ static void test_generic_address_space(void **state)
 		"	o[192 + i] = (to_global(gen) != 0) * 10 +\n"
 		"		     (to_private(gen) != 0) * 20 +\n"
 		"		     (to_local(gen) != 0) * 40;\n"
+		"	o[320 + i] = get_fence(gen) + get_fence((const int *)gen) * 10;\n"
 		"	*gen = 7;\n"
 		"	o[256 + i] = get(gen);\n"
 		"}\n";
@@ -207,6 +208,7 @@ static void test_generic_address_space(void **state)
 			assert_int_equal(sys[i], 2 * (1000 + i));
 			assert_int_equal(o[192 + i], (i & 1) ? 20 : 10);
 			assert_int_equal(o[256 + i], 7);
+			assert_int_equal(o[320 + i], 2 * 11);	/* CLK_GLOBAL_MEM_FENCE */
 			if (!(i & 1))
 				assert_int_equal(o[64 + i], 7);
 		}

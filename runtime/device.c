@@ -8,9 +8,13 @@
  * with OpenCL C 1.2 as its C version, because not every optional 3.0
  * feature is there; the optional 3.0 features it lacks are reported the
  * way the specification's appendix asks (no images, pipes, device-side
- * enqueue, sub-groups, generic address space, non-uniform work-groups or
- * work-group collectives, no IL). What it has is all four SVM levels: the
- * kmd mirrors the process address space into the device page tables.
+ * enqueue, sub-groups, non-uniform work-groups or work-group collectives,
+ * no IL). What it has is all four SVM levels (the kmd mirrors the process
+ * address space into the device page tables), the generic address space,
+ * program-scope global variables, fp64 and the OpenCL 2.x memory model:
+ * every order and scope, all of them coherent with the host (one cache
+ * coherent machine). The OpenCL C features and extensions come from
+ * compiler/clc_features.h, the list the compiler pins clang's macros with.
  *
  * Limits that depend on the machine (compute units, memory, clock, cache)
  * are probed once, on the first query that needs them. The compute-unit
@@ -36,6 +40,7 @@
 #include "event.h"
 #include "info.h"
 #include "platform.h"
+#include "printf.h"
 
 SVMCL_ASSERT_ICD_LAYOUT(struct _cl_device_id);
 
@@ -59,17 +64,31 @@ struct _cl_device_id svmcl_device = {
 
 #define MIB (1024ull * 1024ull)
 
+#define OPENCL_C_VERSION_ENTRY(name, major, minor, patch) \
+	{ CL_MAKE_VERSION(major, minor, patch), "OpenCL C" },
+#define OPENCL_C_FEATURE_ENTRY(name, major, minor, patch) \
+	{ CL_MAKE_VERSION(major, minor, patch), #name },
+
+/* The versions -cl-std accepts. */
 static const cl_name_version opencl_c_all_versions[] = {
-	{ CL_MAKE_VERSION(1, 0, 0), "OpenCL C" },
-	{ CL_MAKE_VERSION(1, 1, 0), "OpenCL C" },
-	{ CL_MAKE_VERSION(1, 2, 0), "OpenCL C" },
-	{ CL_MAKE_VERSION(3, 0, 0), "OpenCL C" },
+	CLC_OPENCL_C_VERSIONS(OPENCL_C_VERSION_ENTRY)
 };
 
 /* Exactly the __opencl_c_* macros the compiler defines under CL3.0. */
 static const cl_name_version opencl_c_features[] = {
-	{ CL_MAKE_VERSION(3, 0, 0), "__opencl_c_int64" },
+	CLC_OPENCL_C_FEATURES(OPENCL_C_FEATURE_ENTRY)
 };
+
+/* The OpenCL 2.x memory model, all of it (CL_DEVICE_ATOMIC_*). */
+#define ATOMIC_CAPS (CL_DEVICE_ATOMIC_ORDER_RELAXED |			\
+		     CL_DEVICE_ATOMIC_ORDER_ACQ_REL |			\
+		     CL_DEVICE_ATOMIC_ORDER_SEQ_CST |			\
+		     CL_DEVICE_ATOMIC_SCOPE_WORK_GROUP |		\
+		     CL_DEVICE_ATOMIC_SCOPE_DEVICE |			\
+		     CL_DEVICE_ATOMIC_SCOPE_ALL_DEVICES)
+
+/* Program-scope variables live in the program's JIT memory. */
+#define MAX_GLOBAL_VARIABLE_SIZE (1 * MIB)
 
 static const size_t max_work_item_sizes[3] = {
 	SVMCL_MAX_WORK_GROUP_SIZE, SVMCL_MAX_WORK_GROUP_SIZE,
@@ -295,8 +314,9 @@ cl_int CL_API_CALL svmcl_clGetDeviceInfo(cl_device_id device,
 	case CL_DEVICE_PREFERRED_VECTOR_WIDTH_LONG:
 	case CL_DEVICE_NATIVE_VECTOR_WIDTH_LONG:
 		return SVMCL_INFO_SCALAR(cl_uint, 2);
-	case CL_DEVICE_PREFERRED_VECTOR_WIDTH_DOUBLE:	/* no cl_khr_fp64 */
+	case CL_DEVICE_PREFERRED_VECTOR_WIDTH_DOUBLE:
 	case CL_DEVICE_NATIVE_VECTOR_WIDTH_DOUBLE:
+		return SVMCL_INFO_SCALAR(cl_uint, 2);
 	case CL_DEVICE_PREFERRED_VECTOR_WIDTH_HALF:	/* no cl_khr_fp16 */
 	case CL_DEVICE_NATIVE_VECTOR_WIDTH_HALF:
 		return SVMCL_INFO_SCALAR(cl_uint, 0);
@@ -305,7 +325,12 @@ cl_int CL_API_CALL svmcl_clGetDeviceInfo(cl_device_id device,
 					 CL_FP_DENORM | CL_FP_INF_NAN |
 					 CL_FP_ROUND_TO_NEAREST);
 	case CL_DEVICE_DOUBLE_FP_CONFIG:
-		return SVMCL_INFO_SCALAR(cl_device_fp_config, 0);
+		/* host IEEE double; fma() is the host's fused one */
+		return SVMCL_INFO_SCALAR(cl_device_fp_config,
+					 CL_FP_FMA | CL_FP_ROUND_TO_NEAREST |
+					 CL_FP_ROUND_TO_ZERO |
+					 CL_FP_ROUND_TO_INF | CL_FP_INF_NAN |
+					 CL_FP_DENORM);
 	case CL_DEVICE_ADDRESS_BITS:
 		return SVMCL_INFO_SCALAR(cl_uint, 64);
 	case CL_DEVICE_EXECUTION_CAPABILITIES:
@@ -324,7 +349,7 @@ cl_int CL_API_CALL svmcl_clGetDeviceInfo(cl_device_id device,
 	case CL_DEVICE_IL_VERSION:
 		return SVMCL_INFO_STRING("");
 	case CL_DEVICE_PRINTF_BUFFER_SIZE:
-		return SVMCL_INFO_SCALAR(size_t, 1 * MIB);
+		return SVMCL_INFO_SCALAR(size_t, SVMCL_PRINTF_BUFFER_SIZE);
 
 	/* memory */
 	case CL_DEVICE_GLOBAL_MEM_SIZE:
@@ -365,18 +390,15 @@ cl_int CL_API_CALL svmcl_clGetDeviceInfo(cl_device_id device,
 	case CL_DEVICE_PREFERRED_LOCAL_ATOMIC_ALIGNMENT:
 		return SVMCL_INFO_SCALAR(cl_uint, 0);	/* natural alignment */
 	case CL_DEVICE_ATOMIC_MEMORY_CAPABILITIES:
-		/* the 3.0 minimum until the atomics issue lands */
 		return SVMCL_INFO_SCALAR(cl_device_atomic_capabilities,
-					 CL_DEVICE_ATOMIC_ORDER_RELAXED |
-					 CL_DEVICE_ATOMIC_SCOPE_WORK_GROUP);
+					 ATOMIC_CAPS);
 	case CL_DEVICE_ATOMIC_FENCE_CAPABILITIES:
 		return SVMCL_INFO_SCALAR(cl_device_atomic_capabilities,
-					 CL_DEVICE_ATOMIC_ORDER_RELAXED |
-					 CL_DEVICE_ATOMIC_ORDER_ACQ_REL |
-					 CL_DEVICE_ATOMIC_SCOPE_WORK_GROUP);
+					 ATOMIC_CAPS |
+					 CL_DEVICE_ATOMIC_SCOPE_WORK_ITEM);
 	case CL_DEVICE_MAX_GLOBAL_VARIABLE_SIZE:
 	case CL_DEVICE_GLOBAL_VARIABLE_PREFERRED_TOTAL_SIZE:
-		return SVMCL_INFO_SCALAR(size_t, 0);
+		return SVMCL_INFO_SCALAR(size_t, MAX_GLOBAL_VARIABLE_SIZE);
 
 	/* queues */
 	case CL_DEVICE_QUEUE_ON_HOST_PROPERTIES:
@@ -394,9 +416,10 @@ cl_int CL_API_CALL svmcl_clGetDeviceInfo(cl_device_id device,
 		return SVMCL_INFO_SCALAR(cl_device_device_enqueue_capabilities, 0);
 
 	/* unsupported optional features (digest 5.2) */
+	case CL_DEVICE_GENERIC_ADDRESS_SPACE_SUPPORT:
+		return SVMCL_INFO_SCALAR(cl_bool, CL_TRUE);
 	case CL_DEVICE_IMAGE_SUPPORT:
 	case CL_DEVICE_PIPE_SUPPORT:
-	case CL_DEVICE_GENERIC_ADDRESS_SPACE_SUPPORT:
 	case CL_DEVICE_NON_UNIFORM_WORK_GROUP_SUPPORT:
 	case CL_DEVICE_WORK_GROUP_COLLECTIVE_FUNCTIONS_SUPPORT:
 	case CL_DEVICE_SUB_GROUP_INDEPENDENT_FORWARD_PROGRESS:

@@ -43,6 +43,7 @@
 #include "event.h"
 #include "mem.h"
 #include "platform.h"
+#include "printf.h"
 #include "program.h"
 #include "queue.h"
 
@@ -142,10 +143,13 @@ static cl_int ndrange_run(struct svmcl_command *cmd)
 	if (nd->empty)
 		return CL_COMPLETE;
 
+	/* printf output reaches stdout when the command completes */
+	d.printf_buf = (uintptr_t)svmcl_printf_buffer();
 	/* Checking mode: coarse allocations accessible to the device. */
 	svmcl_svm_check_device_begin(ctx);
 	ret = kmd_ioctl(ctx->kmd_fd, KMD_IOCTL_DISPATCH, &d);
 	svmcl_svm_check_device_end(ctx);
+	svmcl_printf_flush((struct sgpu_printf_buf *)(uintptr_t)d.printf_buf);
 	if (ret < 0) {
 		/* Not a fault of the kernel: the dispatch itself failed. */
 		fprintf(stderr, "svmcl: dispatch of kernel '%s' failed: %s\n",

@@ -34,7 +34,9 @@ struct _cl_platform_id svmcl_platform = {
 
 const cl_name_version svmcl_extensions[SVMCL_NUM_EXTENSIONS] = {
 	{ CL_MAKE_VERSION(1, 0, 0), "cl_khr_icd" },
-	{ CL_MAKE_VERSION(1, 0, 0), "cl_khr_byte_addressable_store" },
+#define SVMCL_EXT_ENTRY(name, major, minor, patch) \
+	{ CL_MAKE_VERSION(major, minor, patch), #name },
+	CLC_KERNEL_EXTENSIONS(SVMCL_EXT_ENTRY)
 };
 
 cl_int svmcl_get_platform_ids(cl_uint num_entries, cl_platform_id *platforms,

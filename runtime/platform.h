@@ -17,6 +17,7 @@
 
 #include <CL/cl.h>
 
+#include "compiler/clc_features.h"
 #include "object.h"
 
 /* What the platform and the device report (platform.c, device.c). */
@@ -31,8 +32,9 @@
  * string and in the *_EXTENSIONS_WITH_VERSION array, which must agree.
  * Only extensions whose queries and kernel features really work go here.
  */
-#define SVMCL_EXTENSIONS "cl_khr_icd cl_khr_byte_addressable_store"
-#define SVMCL_NUM_EXTENSIONS 2
+#define SVMCL_EXT_NAME(name, major, minor, patch) " " #name
+#define SVMCL_EXTENSIONS "cl_khr_icd" CLC_KERNEL_EXTENSIONS(SVMCL_EXT_NAME)
+#define SVMCL_NUM_EXTENSIONS (1 + CLC_COUNT(CLC_KERNEL_EXTENSIONS))
 extern const cl_name_version svmcl_extensions[SVMCL_NUM_EXTENSIONS];
 
 /* Work-group limits of the software GPU. */

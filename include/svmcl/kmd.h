@@ -96,6 +96,8 @@ struct kmd_dispatch {
 	__u64 fault_group[3];
 	__u32 fault_unit;
 	__u32 pad;
+	/* in: the dispatch's struct sgpu_printf_buf (0: none), for JIT code */
+	__u64 printf_buf;
 };
 
 /*

@@ -96,7 +96,53 @@ struct sgpu_cu_state {
 
 	/* Owned by kmd-shim/gpu; JIT code never reads past here. */
 	struct sgpu_cu *owner;
+
+	/*
+	 * Generic address space (OpenCL C 2.0+). A generic pointer whose
+	 * value lies in [private_lo, private_hi) or [local_lo, local_hi) is
+	 * private or local memory and is accessed directly; any other goes
+	 * through the MMU. JIT code sets the private range in every kernel's
+	 * prologue (a window of SGPU_PRIVATE_WINDOW bytes of stack below the
+	 * kernel's return address, which covers its frame, its callees and
+	 * its by-value arguments). Whoever places a work-group's local
+	 * memory sets the local range; an empty range (lo == hi) matches
+	 * nothing.
+	 */
+	uint64_t private_lo, private_hi;
+	uint64_t local_lo, local_hi;
+
+	/*
+	 * printf buffer of the running dispatch (struct sgpu_printf_buf), or
+	 * NULL: printf then returns -1. Copied from kmd_dispatch.printf_buf.
+	 */
+	struct sgpu_printf_buf *printf_buf;
 };
+
+#define SGPU_PRIVATE_WINDOW (1ull << 20)
+
+/*
+ * A dispatch's printf buffer. Work-items reserve records with an atomic
+ * add on @used (which may run past @size: records that do not fit are
+ * dropped and their printf returns -1) and the runtime formats the
+ * records on the host when the command completes. A record, 8-byte
+ * aligned:
+ *
+ *	uint32_t len;		whole record, header included, multiple of 8
+ *	uint32_t nargs;
+ *	uint64_t format;	host address of the format string
+ *	uint64_t desc;		host address of nargs descriptors
+ *	payload			each argument at an 8-byte aligned offset
+ *
+ * A descriptor is three bytes {kind, element size, lanes}: kind 'i'
+ * integer, 'f' floating point, 'p' pointer; lanes 1 for scalars.
+ */
+struct sgpu_printf_buf {
+	uint64_t used;
+	uint64_t size;		/* bytes of @data */
+	unsigned char data[];
+};
+
+#define SGPU_PRINTF_HEADER 24
 
 /* mem_copy's @global_mask: which operands are device-global addresses. */
 #define SGPU_COPY_DST_GLOBAL (1u << 0)

@@ -270,6 +270,7 @@ static void cu_bind(struct sgpu_cu *cu, struct sgpu_dispatch *d)
 	/* Before the counter turns odd: shootdowns read it after qs. */
 	atomic_store(&cu->active_vm, d->vm);
 	st->work_dim = desc->work_dim;
+	st->printf_buf = (struct sgpu_printf_buf *)(uintptr_t)desc->printf_buf;
 	for (int i = 0; i < 3; i++) {
 		st->local_size[i] = desc->local_size[i];
 		st->enqueued_local_size[i] = desc->local_size[i];

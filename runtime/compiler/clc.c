@@ -1069,6 +1069,7 @@ int clc_build_bitcode(const void *bc, size_t bc_size,
 	m.ctx = LLVMOrcThreadSafeContextGetContext(tsc);
 	LLVMContextSetDiagnosticHandler(m.ctx, clc_diag_handler, &log);
 	ret = clc_parse_bitcode(m.ctx, bc, bc_size, &m.mod, &log);
+	ret = ret ? ret : clc_link_builtins(&m);
 	if (ret)
 		goto err_tsc;
 	prog->global_size = global_variables_size(&m);
@@ -1086,8 +1087,8 @@ int clc_build_bitcode(const void *bc, size_t bc_size,
 	 * slow memory-intrinsic path.
 	 */
 	if (!ret)
-		ret = run_passes(&m, "function(sroa,early-cse,instcombine,"
-				 "simplifycfg)", &log);
+		ret = run_passes(&m, "function(sroa,early-cse,instcombine<"
+				 "no-verify-fixpoint>,simplifycfg)", &log);
 	if (!ret)
 		ret = clc_instrument_memory(&m);
 	if (!ret)

@@ -13,7 +13,18 @@
  * Build options are checked against the list that the OpenCL
  * specification defines (plus -D/-I/-w/-Werror); anything else is refused
  * with -ENOTSUP before clang runs. The extension and feature macros are
- * pinned with -cl-ext so that kernels see exactly what the device reports.
+ * pinned with -cl-ext (clc_features.h) so that kernels see exactly what
+ * the device reports. -cl-ext is a cc1 option: the driver ignores it.
+ * clang's opencl-c-base.h defines more macros for the spir targets (every
+ * sub-group, dot-product and float-atomic extension, and under CL3.0
+ * read-write images and work-group collectives) as if the target
+ * supported everything; -U__SPIR__ turns that block off, so -cl-ext alone
+ * decides. Under CL2.0 the header still defines the 2.0 core features:
+ * that is OpenCL C 2.0 itself (see docs/compiler.md for what of it runs).
+ *
+ * Without -cl-std the program is OpenCL C 1.2: OpenCL 3.0 compiles for
+ * "the highest OpenCL C 1.x language version supported by each device"
+ * when no -cl-std is given (section 5.8.6.5 of the API specification).
  */
 #include "config.h"
 
@@ -27,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compiler/clc_features.h"
 #include "compiler/clc_internal.h"
 
 extern char **environ;
@@ -50,8 +62,10 @@ static const char *const clc_passthrough_options[] = {
 	"-Werror",
 };
 
-/* What the device reports (runtime/device.c must agree). */
-#define CLC_EXTENSIONS "-cl-ext=-all,+cl_khr_byte_addressable_store,+__opencl_c_int64"
+/* What the device reports: the lists of clc_features.h. */
+#define CLC_EXT_ITEM(name, major, minor, patch) ",+" #name
+#define CLC_EXTENSIONS "-cl-ext=-all" \
+	CLC_OPENCL_C_FEATURES(CLC_EXT_ITEM) CLC_KERNEL_EXTENSIONS(CLC_EXT_ITEM)
 
 static bool option_passthrough(const char *opt)
 {
@@ -62,17 +76,20 @@ static bool option_passthrough(const char *opt)
 	return false;
 }
 
+#define CLC_STD_NAME(name, major, minor, patch) #name,
+
 static int check_cl_std(const char *value, struct clc_log *log)
 {
-	static const char *const supported[] = { "CL1.0", "CL1.1", "CL1.2",
-						  "CL3.0" };
+	static const char *const supported[] = {
+		CLC_OPENCL_C_VERSIONS(CLC_STD_NAME)
+	};
 
 	for (size_t i = 0; i < sizeof(supported) / sizeof(supported[0]); i++)
 		if (!strcmp(value, supported[i]))
 			return 0;
 	clc_log_printf(log, "error: -cl-std=%s is not an OpenCL C version "
-		       "this device supports (CL1.0, CL1.1, CL1.2, CL3.0)\n",
-		       value);
+		       "this device supports (CL1.0, CL1.1, CL1.2, CL2.0, "
+		       "CL3.0)\n", value);
 	return -ENOTSUP;
 }
 
@@ -85,11 +102,11 @@ static int parse_options(const char *options, char **store, char **argv,
 {
 	char *copy, *save = NULL;
 	int n = 0;
-	bool expect_value = false;
+	bool expect_value = false, have_std = false, cl30 = false;
 
 	*store = NULL;
 	if (!options)
-		return 0;
+		options = "";
 	copy = strdup(options);
 	if (!copy)
 		return -ENOMEM;
@@ -120,6 +137,8 @@ static int parse_options(const char *options, char **store, char **argv,
 			if (ret)
 				return ret;
 			argv[n++] = tok;
+			have_std = true;
+			cl30 = !strcmp(tok + 8, "CL3.0");
 			continue;
 		}
 		clc_log_printf(log, "error: unsupported build option '%s'\n",
@@ -130,6 +149,17 @@ static int parse_options(const char *options, char **store, char **argv,
 		clc_log_printf(log, "error: option '%s' needs a value\n",
 			       argv[n - 1]);
 		return -ENOTSUP;
+	}
+	if (!have_std)
+		argv[n++] = (char *)CLC_DEFAULT_CL_STD;
+	if (cl30) {
+		static const char *const extra[] = { CLC_CL30_EXTRA_DEFINES };
+
+		for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+			if (n + 1 >= max)
+				return -E2BIG;
+			argv[n++] = (char *)extra[i];
+		}
 	}
 	return n;
 }
@@ -197,6 +227,8 @@ int clc_frontend_compile(const char *source, const char *options,
 	argv[argc++] = (char *)"-Xclang";
 	argv[argc++] = (char *)"-finclude-default-header";
 	argv[argc++] = (char *)"-fno-color-diagnostics";
+	argv[argc++] = (char *)"-U__SPIR__";
+	argv[argc++] = (char *)"-Xclang";
 	argv[argc++] = (char *)CLC_EXTENSIONS;
 	nopts = parse_options(options, &opt_store, argv + argc,
 			      CLC_MAX_ARGS - argc - 4, log);

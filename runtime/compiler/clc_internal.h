@@ -64,6 +64,16 @@ int clc_instrument_memory(struct clc_module *m);
 /* clc_wg.c: work-group entry points and argument layout. */
 int clc_emit_wg_functions(struct clc_module *m);
 
+/*
+ * clc_builtins.c: link the built-in library (before lowering); write the
+ * bodies of the built-ins that need the descriptor (after lowering).
+ */
+int clc_link_builtins(struct clc_module *m);
+void clc_builtins_late(struct clc_module *m);
+/* i1: is @va (a generic pointer's value) private or local memory? */
+LLVMValueRef clc_generic_is_direct(struct clc_module *m, LLVMBuilderRef b,
+				   LLVMValueRef cu, LLVMValueRef va);
+
 /* Helpers shared by the stages. */
 LLVMValueRef clc_cu_field_ptr(struct clc_module *m, LLVMBuilderRef b,
 			      LLVMValueRef cu, size_t offset);

@@ -272,7 +272,8 @@ static LLVMValueRef add_hidden_param(struct clc_module *m, LLVMValueRef f)
 
 	if (!params)
 		return NULL;
-	name = strndup(LLVMGetValueName2(f, &len), len);
+	name = (char *)LLVMGetValueName2(f, &len);	/* sets len first */
+	name = strndup(name, len);
 	if (!name) {
 		free(params);
 		return NULL;

@@ -18,6 +18,21 @@
  *
  * Program-scope variables (globals of the module itself) and private and
  * local memory are not device-virtual memory and are left alone.
+ *
+ * Generic (4) pointers: when the pointer visibly comes from a cast of a
+ * global or constant pointer (through GEPs and casts) it is treated as
+ * one; from a private or local pointer, it is left alone. Otherwise the
+ * access goes through __svmcl_translate_generic(), which first compares
+ * the address with the unit's private and local ranges (sgpu_abi.h: two
+ * subtractions and compares) and translates only what is outside both.
+ * The private range is set by a prologue in every kernel: the
+ * SGPU_PRIVATE_WINDOW bytes of stack that end at the kernel's by-value
+ * arguments, just above its return address. Memory intrinsics on a
+ * generic pointer of unknown origin take the translating path: the
+ * process is mirrored, so that is correct for private memory too.
+ *
+ * This pass also writes the bodies of the built-ins that need the
+ * descriptor (clc_builtins_late()), before it instruments anything.
  */
 #include "config.h"
 
@@ -29,15 +44,51 @@
 
 #define CU_FIELD(f) __builtin_offsetof(struct sgpu_cu_state, f)
 
-static bool is_device_space(LLVMValueRef ptr)
+enum xlate {
+	XLATE_NONE,	/* private, local or a variable of the module */
+	XLATE_GLOBAL,	/* device-virtual: through the TLB probe */
+	XLATE_GENERIC,	/* decided at run time */
+};
+
+static unsigned int pointer_space(LLVMValueRef ptr)
 {
 	LLVMTypeRef ty = LLVMTypeOf(ptr);
-	unsigned int as;
 
 	if (LLVMGetTypeKind(ty) != LLVMPointerTypeKind)
-		return false;
-	as = LLVMGetPointerAddressSpace(ty);
-	return as == CLC_AS_GLOBAL || as == CLC_AS_CONSTANT;
+		return CLC_AS_PRIVATE;
+	return LLVMGetPointerAddressSpace(ty);
+}
+
+/*
+ * The address space a generic pointer was cast from, following GEPs and
+ * casts back to its origin; CLC_AS_GENERIC when that is not visible.
+ */
+static unsigned int generic_origin(LLVMValueRef ptr)
+{
+	for (int depth = 0; depth < 64 && ptr; depth++) {
+		LLVMValueRef from = NULL;
+
+		if (LLVMIsAGlobalValue(ptr))
+			return pointer_space(ptr);
+		if (LLVMIsAGetElementPtrInst(ptr) || LLVMIsABitCastInst(ptr) ||
+		    LLVMIsAAddrSpaceCastInst(ptr)) {
+			from = LLVMGetOperand(ptr, 0);
+		} else if (LLVMIsAConstantExpr(ptr)) {
+			LLVMOpcode op = LLVMGetConstOpcode(ptr);
+
+			if (op == LLVMGetElementPtr || op == LLVMBitCast ||
+			    op == LLVMAddrSpaceCast)
+				from = LLVMGetOperand(ptr, 0);
+		} else if (LLVMIsAAllocaInst(ptr)) {
+			return CLC_AS_PRIVATE;
+		}
+		if (!from)
+			return CLC_AS_GENERIC;
+		if (pointer_space(from) != CLC_AS_GENERIC)
+			return pointer_space(from);
+		ptr = from;
+	}
+	return CLC_AS_GENERIC;
 }
 
 /* True when @ptr is (an offset into) a variable of the module itself. */
@@ -65,9 +116,17 @@ static bool is_module_variable(LLVMValueRef ptr)
 	return false;
 }
 
-static bool needs_translation(LLVMValueRef ptr)
+static enum xlate needs_translation(LLVMValueRef ptr)
 {
-	return is_device_space(ptr) && !is_module_variable(ptr);
+	unsigned int as = pointer_space(ptr);
+
+	if (as == CLC_AS_GENERIC)
+		as = generic_origin(ptr);
+	if (as == CLC_AS_GENERIC)
+		return is_module_variable(ptr) ? XLATE_NONE : XLATE_GENERIC;
+	if (as != CLC_AS_GLOBAL && as != CLC_AS_CONSTANT)
+		return XLATE_NONE;
+	return is_module_variable(ptr) ? XLATE_NONE : XLATE_GLOBAL;
 }
 
 static uint64_t pow2_at_least(uint64_t v)
@@ -178,12 +237,92 @@ static LLVMValueRef build_translate(struct clc_module *m, LLVMBuilderRef b)
 	return fn;
 }
 
+/*
+ * __svmcl_translate_generic: the address itself for private and local
+ * memory, else __svmcl_translate().
+ */
+static LLVMValueRef build_translate_generic(struct clc_module *m,
+					    LLVMBuilderRef b,
+					    LLVMValueRef translate)
+{
+	LLVMTypeRef ty = LLVMGlobalGetValueType(translate);
+	LLVMValueRef fn, args[5];
+	LLVMBasicBlockRef entry, direct, mmu;
+
+	fn = LLVMAddFunction(m->mod, "__svmcl_translate_generic", ty);
+	LLVMSetLinkage(fn, LLVMInternalLinkage);
+	LLVMAddAttributeAtIndex(
+		fn, LLVMAttributeFunctionIndex,
+		LLVMCreateEnumAttribute(m->ctx,
+					LLVMGetEnumAttributeKindForName(
+						"alwaysinline", 12),
+					0));
+	entry = LLVMAppendBasicBlockInContext(m->ctx, fn, "entry");
+	direct = LLVMAppendBasicBlockInContext(m->ctx, fn, "direct");
+	mmu = LLVMAppendBasicBlockInContext(m->ctx, fn, "mmu");
+	for (unsigned int i = 0; i < 5; i++)
+		args[i] = LLVMGetParam(fn, i);
+	LLVMPositionBuilderAtEnd(b, entry);
+	LLVMBuildCondBr(b, clc_generic_is_direct(m, b, args[0], args[1]),
+			direct, mmu);
+	LLVMPositionBuilderAtEnd(b, direct);
+	LLVMBuildRet(b, args[1]);
+	LLVMPositionBuilderAtEnd(b, mmu);
+	LLVMBuildRet(b, LLVMBuildCall2(b, ty, translate, args, 5, ""));
+	return fn;
+}
+
+/*
+ * Kernel prologue: the private range of sgpu_abi.h. By-value arguments
+ * sit just above the return address (x86-64 passes them in the caller's
+ * frame), so the range ends past them.
+ */
+static void emit_private_range(struct clc_module *m, LLVMBuilderRef b,
+			       struct clc_kernel_ir *k)
+{
+	static const char name[] = "llvm.addressofreturnaddress";
+	unsigned int id = LLVMLookupIntrinsicID(name, sizeof(name) - 1);
+	unsigned int byval = LLVMGetEnumAttributeKindForName("byval", 5);
+	LLVMTypeRef p0 = m->ptr;
+	LLVMValueRef fn = k->fn, decl, ra, hi, lo, cu;
+	LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(fn);
+	LLVMValueRef first = LLVMGetFirstInstruction(entry);
+	uint64_t above = 8;
+
+	for (unsigned int i = 0; i + 1 < LLVMCountParams(fn); i++) {
+		LLVMAttributeRef a = LLVMGetEnumAttributeAtIndex(fn, i + 1,
+								 byval);
+
+		if (a)
+			above += (LLVMABISizeOfType(m->td,
+						    LLVMGetTypeAttributeValue(a)) +
+				  15) & ~15ull;
+	}
+	/* after the allocas of the entry block */
+	while (first && LLVMIsAAllocaInst(first))
+		first = LLVMGetNextInstruction(first);
+	if (first)
+		LLVMPositionBuilderBefore(b, first);
+	else
+		LLVMPositionBuilderAtEnd(b, entry);
+	decl = LLVMGetIntrinsicDeclaration(m->mod, id, &p0, 1);
+	ra = LLVMBuildCall2(b, LLVMGlobalGetValueType(decl), decl, NULL, 0, "");
+	hi = LLVMBuildAdd(b, LLVMBuildPtrToInt(b, ra, m->i64, ""),
+			  LLVMConstInt(m->i64, above, 0), "private.hi");
+	lo = LLVMBuildSub(b, hi, LLVMConstInt(m->i64, SGPU_PRIVATE_WINDOW, 0),
+			  "private.lo");
+	cu = LLVMGetParam(fn, LLVMCountParams(fn) - 1);
+	LLVMBuildStore(b, lo, clc_cu_field_ptr(m, b, cu, CU_FIELD(private_lo)));
+	LLVMBuildStore(b, hi, clc_cu_field_ptr(m, b, cu, CU_FIELD(private_hi)));
+}
+
 struct access_site {
 	LLVMValueRef inst;
 	unsigned int ptr_operand;
 	LLVMTypeRef value_type;
 	enum sgpu_access kind;
 	unsigned int align;
+	enum xlate mode;
 };
 
 static LLVMValueRef enclosing_cu(LLVMValueRef inst)
@@ -194,7 +333,8 @@ static LLVMValueRef enclosing_cu(LLVMValueRef inst)
 }
 
 static void instrument_site(struct clc_module *m, LLVMBuilderRef b,
-			    LLVMValueRef translate, const struct access_site *s)
+			    LLVMValueRef translate, LLVMValueRef generic,
+			    const struct access_site *s)
 {
 	LLVMTypeRef i1 = LLVMInt1TypeInContext(m->ctx);
 	LLVMValueRef ptr = LLVMGetOperand(s->inst, s->ptr_operand);
@@ -215,6 +355,8 @@ static void instrument_site(struct clc_module *m, LLVMBuilderRef b,
 	args[2] = LLVMConstInt(m->i64, SGPU_ACCESS(size, s->kind), 0);
 	args[3] = LLVMConstInt(m->i64, span - 1, 0);
 	args[4] = LLVMConstInt(i1, s->kind >= SGPU_ACCESS_WRITE, 0);
+	if (s->mode == XLATE_GENERIC)
+		translate = generic;
 	host = LLVMBuildCall2(b, LLVMGlobalGetValueType(translate), translate,
 			      args, 5, "host");
 	LLVMSetOperand(s->inst, s->ptr_operand,
@@ -317,7 +459,8 @@ static bool classify(LLVMValueRef inst, struct access_site *s)
 	} else {
 		return false;
 	}
-	return needs_translation(LLVMGetOperand(inst, s->ptr_operand));
+	s->mode = needs_translation(LLVMGetOperand(inst, s->ptr_operand));
+	return s->mode != XLATE_NONE;
 }
 
 int clc_instrument_memory(struct clc_module *m)
@@ -326,12 +469,16 @@ int clc_instrument_memory(struct clc_module *m)
 	LLVMValueRef *mem_calls = NULL;
 	unsigned int nsites = 0, cap = 0, ncalls = 0, call_cap = 0;
 	LLVMBuilderRef b = LLVMCreateBuilderInContext(m->ctx);
-	LLVMValueRef translate;
+	LLVMValueRef translate, generic;
 	int ret = 0;
 
 	if (!b)
 		return -ENOMEM;
+	clc_builtins_late(m);
 	translate = build_translate(m, b);
+	generic = build_translate_generic(m, b, translate);
+	for (unsigned int k = 0; k < m->num_kernels; k++)
+		emit_private_range(m, b, &m->kernels[k]);
 
 	for (LLVMValueRef f = LLVMGetFirstFunction(m->mod); f;
 	     f = LLVMGetNextFunction(f)) {
@@ -377,7 +524,7 @@ int clc_instrument_memory(struct clc_module *m)
 	}
 
 	for (unsigned int i = 0; i < nsites; i++)
-		instrument_site(m, b, translate, &sites[i]);
+		instrument_site(m, b, translate, generic, &sites[i]);
 	for (unsigned int i = 0; i < ncalls; i++)
 		lower_mem_intrinsic(m, b, mem_calls[i]);
 out:

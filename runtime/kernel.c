@@ -16,7 +16,9 @@
  *    pointer (SVM allocation, interior pointer, or with fine-grain system
  *    SVM any host pointer); clSetKernelArg takes a cl_mem, of which only
  *    NULL exists until buffers land, and stores 0;
- *  - local: not supported yet (CL_INVALID_ARG_VALUE).
+ *  - local: clSetKernelArg(size, NULL) stores the size (8 bytes); the
+ *    enqueue's copy of the block gets the offset in local memory instead
+ *    (clc_kernel_place_local_args()).
  *
  * DOC: Locking
  *
@@ -259,10 +261,19 @@ cl_int CL_API_CALL svmcl_clSetKernelArg(cl_kernel kernel, cl_uint arg_index,
 	a = &kernel->ck->args[arg_index];
 
 	switch (a->space) {
-	case CLC_ARG_LOCAL:
-		return SVMCL_ERROR(CL_INVALID_ARG_VALUE,
-				   "argument %u: local memory not supported yet",
-				   arg_index);
+	case CLC_ARG_LOCAL: {
+		/* The slot holds the size until enqueue makes it an offset. */
+		uint64_t size = arg_size;
+
+		SVMCL_RETURN_ERROR_ON(arg_value != NULL, CL_INVALID_ARG_VALUE,
+				      "argument %u is __local: arg_value must be NULL",
+				      arg_index);
+		SVMCL_RETURN_ERROR_ON(arg_size == 0, CL_INVALID_ARG_SIZE,
+				      "argument %u is __local: arg_size must not be 0",
+				      arg_index);
+		kernel_store_arg(kernel, arg_index, &size, sizeof(size));
+		return CL_SUCCESS;
+	}
 	case CLC_ARG_GLOBAL:
 	case CLC_ARG_CONSTANT:
 		SVMCL_RETURN_ERROR_ON(arg_size != sizeof(cl_mem),

@@ -384,6 +384,8 @@ int clc_build(const char *source, const char *options,
 		ret = verify(&m);
 	if (!ret)
 		ret = run_passes(&m, "default<O2>", &log);
+	if (!ret)
+		ret = clc_check_codegen_types(&m);
 	if (ret)
 		goto err_module;
 

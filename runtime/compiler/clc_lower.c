@@ -644,7 +644,8 @@ int clc_lower_module(struct clc_module *m, const char *triple,
 		}
 		LLVMDeleteFunction(map.old_fns[i]);
 	}
-	ret = 0;
+	/* Barriers, work-group copies, __local variables (clc_barrier.c). */
+	ret = clc_lower_workgroup(m);
 out:
 	if (b)
 		LLVMDisposeBuilder(b);

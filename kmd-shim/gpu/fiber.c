@@ -261,6 +261,9 @@ static unsigned int next_live(const struct sgpu_fibers *fb)
 {
 	unsigned int j = fb->cur;
 
+	if (fb->live == fb->n)	/* none has returned: the next one */
+		return j + 1 == fb->n ? 0 : j + 1;
+
 	for (unsigned int k = 0; k < fb->n; k++) {
 		if (++j == fb->n)
 			j = 0;
@@ -314,15 +317,20 @@ static __attribute__((noreturn)) void fiber_main(struct sgpu_cu_state *state)
 	__builtin_unreachable();
 }
 
+/*
+ * A new context for work-item @i with local id @id. Stack tops are
+ * SGPU_ITEM_STACK_SIZE plus a page apart, so the hot frames of all
+ * work-items would fall into the same cache sets: each top is moved down
+ * by a different multiple of five cache lines ("colouring").
+ */
 static void fiber_init(struct sgpu_fibers *fb, struct sgpu_cu_state *state,
-		       unsigned int i)
+		       unsigned int i, const uint64_t id[3])
 {
-	uint64_t *top = (uint64_t *)(void *)(stack_bottom(fb, i) +
-					     SGPU_ITEM_STACK_SIZE);
+	uint8_t *top = stack_bottom(fb, i) + SGPU_ITEM_STACK_SIZE -
+		       (size_t)(i * 5 % 64) * 64;
 	/* After the switch's ret, rsp = top - 16: aligned for the call. */
-	uint64_t *frame = top - 2 - FRAME_WORDS;
+	uint64_t *frame = (uint64_t *)(void *)top - 2 - FRAME_WORDS;
 	struct sgpu_fiber *f = &fb->f[i];
-	uint64_t ls0 = state->local_size[0], ls1 = state->local_size[1];
 
 	memset(frame, 0, FRAME_WORDS * sizeof(*frame));
 	frame[FRAME_R12] = (uint64_t)(uintptr_t)fiber_main;
@@ -332,9 +340,7 @@ static void fiber_init(struct sgpu_fibers *fb, struct sgpu_cu_state *state,
 	f->sp = frame;
 	f->fake_stack = NULL;
 	f->done = false;
-	f->id[0] = i % ls0;
-	f->id[1] = (i / ls0) % ls1;
-	f->id[2] = i / (ls0 * ls1);
+	memcpy(f->id, id, sizeof(f->id));
 }
 
 /* cu->run_items: every work-item of the group, each in its own context. */
@@ -347,13 +353,23 @@ static void fiber_run_items(struct sgpu_cu_state *state,
 	struct sgpu_fibers *fb = cu->fibers;
 	uint64_t n = state->local_size[0] * state->local_size[1] *
 		     state->local_size[2];
+	uint64_t id[3] = { 0, 0, 0 };
 
 	if (!n || n > SGPU_MAX_GROUP_ITEMS)
 		sgpu_cu_device_fault(cu, 0, SGPU_ACCESS_READ, -E2BIG);
 	if (fb->cap < n && fibers_reserve(fb, (unsigned int)n))
 		sgpu_cu_device_fault(cu, 0, SGPU_ACCESS_READ, -ENOMEM);
-	for (unsigned int i = 0; i < n; i++)
-		fiber_init(fb, state, i);
+	/* Work-item i has the linear local id i: x fastest. */
+	for (unsigned int i = 0; i < n; i++) {
+		fiber_init(fb, state, i, id);
+		if (++id[0] < state->local_size[0])
+			continue;
+		id[0] = 0;
+		if (++id[1] < state->local_size[1])
+			continue;
+		id[1] = 0;
+		id[2]++;
+	}
 	fb->n = (unsigned int)n;
 	fb->live = (unsigned int)n;
 	fb->cur = 0;

@@ -267,12 +267,15 @@ static LLVMValueRef add_hidden_param(struct clc_module *m, LLVMValueRef f)
 	unsigned int n = LLVMCountParamTypes(fty);
 	LLVMTypeRef *params = malloc((n + 1) * sizeof(*params));
 	LLVMValueRef nf;
+	const char *old_name;
 	size_t len;
 	char *name;
 
 	if (!params)
 		return NULL;
-	name = strndup(LLVMGetValueName2(f, &len), len);
+	/* Two statements: the order of argument evaluation is unspecified. */
+	old_name = LLVMGetValueName2(f, &len);
+	name = strndup(old_name, len);
 	if (!name) {
 		free(params);
 		return NULL;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -268,6 +269,18 @@ static const char *const barrier_src =
 	"		priv[i] = in[(g + i) & 1023];\n"
 	"	barrier(CLK_LOCAL_MEM_FENCE);\n"
 	"	out[g] = priv[in[g] & ((1 << 18) - 1)];\n"
+	"}\n"
+	/* A device fault between two barriers, in one work-item. */
+	"kernel void fault_mid(global int *p, global int *bad, int which)\n"
+	"{\n"
+	"	local int t[64];\n"
+	"	size_t l = get_local_id(0);\n"
+	"	t[l] = p[get_global_id(0)];\n"
+	"	barrier(CLK_LOCAL_MEM_FENCE);\n"
+	"	if ((int)get_global_id(0) == which)\n"
+	"		t[l] += bad[0];\n"
+	"	barrier(CLK_LOCAL_MEM_FENCE);\n"
+	"	p[get_global_id(0)] = t[(l + 1) % get_local_size(0)];\n"
 	"}\n"
 	/* No barrier at all: the plain work-item loop. */
 	"kernel void saxpy(global const float *x, global float *y, float a)\n"
@@ -539,6 +552,32 @@ static void test_stack_overflow_faults(void **state)
 	check_reverse(64, 64);
 	free(in);
 	free(out);
+	clReleaseKernel(k);
+}
+
+/*
+ * A device fault inside a work-item context (a read of an unmapped page
+ * between two barriers) ends the command with CL_OUT_OF_RESOURCES; the
+ * unit unwinds out of its contexts and the next barrier kernel is fine.
+ */
+static void test_fault_inside_fiber(void **state)
+{
+	cl_kernel k = kernel(prog(), "fault_mid");
+	size_t local = 64, global = 64 * 8;
+	int *p = int_data(global, 7);
+	void *hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+
+	(void)state;
+	assert_true(hole != MAP_FAILED);
+	munmap(hole, 4096);
+	set_args(k, "ppi", p, hole, 64 * 5 + 17);
+	assert_int_equal(run(k, 1, &global, &local), CL_OUT_OF_RESOURCES);
+	/* Again, on whichever unit: contexts are rebuilt per group. */
+	assert_int_equal(run(k, 1, &global, &local), CL_OUT_OF_RESOURCES);
+	check_reverse(64 * 8, 64);
+	check_reduce(100, 7);
+	free(p);
 	clReleaseKernel(k);
 }
 
@@ -921,6 +960,7 @@ int main(void)
 		cmocka_unit_test(test_3d_groups),
 		cmocka_unit_test(test_private_arrays_stacks),
 		cmocka_unit_test(test_stack_overflow_faults),
+		cmocka_unit_test(test_fault_inside_fiber),
 		cmocka_unit_test(test_all_units_concurrently),
 		cmocka_unit_test(test_barrier_free_regression),
 		cmocka_unit_test(test_async_copy),

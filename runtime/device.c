@@ -34,6 +34,7 @@
 #include <CL/cl_ext.h>
 
 #include "svmcl/kmd.h"
+#include "svmcl/sgpu_abi.h"
 
 #include "api.h"
 #include "api_error.h"
@@ -376,9 +377,10 @@ cl_int CL_API_CALL svmcl_clGetDeviceInfo(cl_device_id device,
 	case CL_DEVICE_MAX_CONSTANT_ARGS:
 		return SVMCL_INFO_SCALAR(cl_uint, 8);
 	case CL_DEVICE_LOCAL_MEM_TYPE:
-		return SVMCL_INFO_SCALAR(cl_device_local_mem_type, CL_GLOBAL);
+		/* A block per compute unit, outside the MMU (sgpu_abi.h). */
+		return SVMCL_INFO_SCALAR(cl_device_local_mem_type, CL_LOCAL);
 	case CL_DEVICE_LOCAL_MEM_SIZE:
-		return SVMCL_INFO_SCALAR(cl_ulong, 32 * 1024);
+		return SVMCL_INFO_SCALAR(cl_ulong, SGPU_LOCAL_MEM_SIZE);
 	case CL_DEVICE_SVM_CAPABILITIES:
 		return SVMCL_INFO_SCALAR(cl_device_svm_capabilities,
 					 CL_DEVICE_SVM_COARSE_GRAIN_BUFFER |

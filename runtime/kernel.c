@@ -17,7 +17,9 @@
  *    SVM any host pointer); clSetKernelArg takes a cl_mem and stores its
  *    device address (NULL: 0), remembering the buffer in @mem_args so
  *    that an enqueue can pin it (see svmcl_kernel_pin_mems());
- *  - local: not supported yet (CL_INVALID_ARG_VALUE).
+ *  - local: clSetKernelArg(size, NULL) stores the size (8 bytes); the
+ *    enqueue's copy of the block gets the offset in local memory instead
+ *    (clc_kernel_place_local_args()).
  *
  * clCloneKernel copies the argument block, the set flags and the exec
  * info into a new kernel of the same clc_kernel (a shallow copy: pointers
@@ -371,10 +373,19 @@ cl_int CL_API_CALL svmcl_clSetKernelArg(cl_kernel kernel, cl_uint arg_index,
 	a = &kernel->ck->args[arg_index];
 
 	switch (a->space) {
-	case CLC_ARG_LOCAL:
-		return SVMCL_ERROR(CL_INVALID_ARG_VALUE,
-				   "argument %u: local memory not supported yet",
-				   arg_index);
+	case CLC_ARG_LOCAL: {
+		/* The slot holds the size until enqueue makes it an offset. */
+		uint64_t size = arg_size;
+
+		SVMCL_RETURN_ERROR_ON(arg_value != NULL, CL_INVALID_ARG_VALUE,
+				      "argument %u is __local: arg_value must be NULL",
+				      arg_index);
+		SVMCL_RETURN_ERROR_ON(arg_size == 0, CL_INVALID_ARG_SIZE,
+				      "argument %u is __local: arg_size must not be 0",
+				      arg_index);
+		kernel_store_arg(kernel, arg_index, &size, sizeof(size));
+		return CL_SUCCESS;
+	}
 	case CLC_ARG_GLOBAL:
 	case CLC_ARG_CONSTANT:
 		SVMCL_RETURN_ERROR_ON(arg_size != sizeof(cl_mem),
@@ -638,11 +649,15 @@ cl_int CL_API_CALL svmcl_clGetKernelArgInfo(cl_kernel kernel,
 /*
  * CL_KERNEL_LOCAL_MEM_SIZE: static __local variables plus the sizes given
  * to clSetKernelArg for __local pointer arguments (0 for those not set).
- * Local memory is not supported yet, so both are 0.
  */
 static cl_ulong kernel_local_mem_size(cl_kernel kernel)
 {
-	return 0;
+	uint64_t size;
+
+	pthread_mutex_lock(&kernel->obj.lock);
+	size = clc_kernel_local_mem_size(kernel->ck, kernel->args);
+	pthread_mutex_unlock(&kernel->obj.lock);
+	return size;
 }
 
 cl_int CL_API_CALL

@@ -298,6 +298,14 @@ svmcl_clEnqueueNDRangeKernel(cl_command_queue command_queue, cl_kernel kernel,
 			      "not every argument of '%s' is set",
 			      kernel->ck->name);
 	SVMCL_RETURN_ERROR_ON(err, err, "argument copy");
+	/* __local argument sizes become offsets; all must fit the unit. */
+	if (clc_kernel_place_local_args(kernel->ck, args) >
+	    SGPU_LOCAL_MEM_SIZE) {
+		free(args);
+		return SVMCL_ERROR(CL_OUT_OF_RESOURCES,
+				   "kernel '%s' needs more local memory than the device's %u bytes",
+				   kernel->ck->name, SGPU_LOCAL_MEM_SIZE);
+	}
 
 	nd = calloc(1, sizeof(*nd));
 	if (!nd) {

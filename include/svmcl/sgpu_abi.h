@@ -11,7 +11,9 @@
  *  - the entry point of a compiled work-group function,
  *  - the per-compute-unit descriptor that JIT code receives as a hidden
  *    argument (there is no thread-local storage in JIT code), and
- *  - the layout of the first-level TLB that the inline fast path probes.
+ *  - the layout of the first-level TLB that the inline fast path probes,
+ *  - local memory and the work-item execution contexts that barriers
+ *    switch between (see "Work-groups" below).
  *
  * The fast path of a device access of @size bytes at virtual address @va
  * (QEMU softmmu style, permission folded into the tag):
@@ -43,6 +45,22 @@
 #define SGPU_TLB_L1_ENTRIES (1u << SGPU_TLB_L1_BITS)
 #define SGPU_TLB_INVALID_TAG (~0ull)
 
+/*
+ * Work-groups. Every unit owns SGPU_LOCAL_MEM_SIZE bytes of local memory
+ * (sgpu_cu_state.local_mem, page aligned), one block for the one group it
+ * runs at a time; local accesses are plain host accesses, never translated.
+ * A kernel without barriers is a loop over its work-items (one call of the
+ * work-group function). A kernel with barriers runs each work-item on its
+ * own stack: the work-group function calls run_items(cu, item, args),
+ * which calls item(args, cu) once per work-item, each in its own execution
+ * context with SGPU_ITEM_STACK_SIZE bytes of stack, and barrier(cu)
+ * switches to the next work-item (round robin); the last one to arrive
+ * resumes the first. The unit stores the running item's id in local_id.
+ */
+#define SGPU_LOCAL_MEM_SIZE (64u * 1024)
+#define SGPU_MAX_GROUP_ITEMS 1024u	/* work-items of one group, at most */
+#define SGPU_ITEM_STACK_SIZE (256u * 1024)
+
 /* Access kinds, in increasing strength (fault sorting relies on it). */
 enum sgpu_access {
 	SGPU_ACCESS_PREFETCH = 0,
@@ -69,8 +87,9 @@ struct sgpu_cu;
 /*
  * The per-compute-unit descriptor passed to every work-group function.
  * The first-level TLB comes first so that the probe needs no extra offset.
- * Written by the compute unit between work-groups; the JIT writes only
- * @local_id (its work-item loop counter).
+ * Written by the compute unit between work-groups; @local_id is written
+ * by the JIT's work-item loop, or by the unit at every switch between the
+ * work-items of a kernel with barriers.
  */
 struct sgpu_cu_state {
 	struct sgpu_tlb_entry tlb[SGPU_TLB_L1_ENTRIES];
@@ -94,7 +113,7 @@ struct sgpu_cu_state {
 	uint32_t work_dim;
 	uint32_t unit;		/* compute unit index */
 
-	/* Owned by kmd-shim/gpu; JIT code never reads past here. */
+	/* Owned by kmd-shim/gpu; JIT code never reads it. */
 	struct sgpu_cu *owner;
 
 	/*
@@ -116,6 +135,27 @@ struct sgpu_cu_state {
 	 * NULL: printf then returns -1. Copied from kmd_dispatch.printf_buf.
 	 */
 	struct sgpu_printf_buf *printf_buf;
+
+	/*
+	 * Work-groups (appended; JIT code reads them, never writes them):
+	 * @local_mem is this unit's local memory (SGPU_LOCAL_MEM_SIZE bytes),
+	 * fixed for the unit's lifetime. @run_items, @barrier and
+	 * @group_copy are only used by kernels with barriers (see above);
+	 * @group_copy is async_work_group_(strided_)copy: a barrier, then
+	 * work-item 0 copies @count elements of @elem_size bytes, element i
+	 * from @src + i * @src_stride * @elem_size to @dst + i * @dst_stride
+	 * * @elem_size, translating the operands @global_mask names.
+	 */
+	uint8_t *local_mem;
+	void (*run_items)(struct sgpu_cu_state *cu,
+			  void (*item)(const void *args,
+				       struct sgpu_cu_state *cu),
+			  const void *args);
+	void (*barrier)(struct sgpu_cu_state *cu);
+	void (*group_copy)(struct sgpu_cu_state *cu, uint64_t dst, uint64_t src,
+			   uint64_t elem_size, uint64_t count,
+			   uint64_t dst_stride, uint64_t src_stride,
+			   uint32_t global_mask);
 };
 
 #define SGPU_PRIVATE_WINDOW (1ull << 20)

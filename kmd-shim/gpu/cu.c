@@ -36,6 +36,11 @@
  * Every unit keeps its quiescent-state counter (shootdown.c): odd from the
  * start of a work-group to its end, even between groups and dispatches.
  *
+ * Every unit owns one block of local memory (SGPU_LOCAL_MEM_SIZE bytes,
+ * sgpu_abi.h) for the one work-group it runs at a time, and the work-item
+ * contexts that kernels with barriers run on (fiber.c). A device fault
+ * inside such a context unwinds to the thread's own stack like any other.
+ *
  * DOC: Locking
  *
  * gpu->dispatch_lock serialises dispatches and protects gpu->launch and the
@@ -134,6 +139,7 @@ void sgpu_cu_device_fault(struct sgpu_cu *cu, uint64_t va,
 			  enum sgpu_access access, int status)
 {
 	record_fault(cu, va, access, status);
+	sgpu_fibers_unwind(cu);
 	siglongjmp(cu->abort_env, 1);
 }
 
@@ -170,6 +176,7 @@ static void cu_signal_guard(int sig, siginfo_t *info, void *uctx)
 		access = SGPU_ACCESS_WRITE;
 #endif
 	record_fault(cu, (uint64_t)(uintptr_t)info->si_addr, access, -EFAULT);
+	sgpu_fibers_unwind(cu);
 	siglongjmp(cu->abort_env, 1);
 }
 
@@ -216,6 +223,17 @@ static void altstack_key_create(void)
 	pthread_key_create(&altstack_key, altstack_release);
 }
 
+/* After a siglongjmp() out of the guard, which ran with them blocked. */
+static void cu_unblock_guarded_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGSEGV);
+	sigaddset(&set, SIGBUS);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 /*
  * The guard runs on an alternate stack so that device code that overflows
  * its stack still reports a device fault. Worker threads get theirs at
@@ -230,6 +248,13 @@ static void ensure_altstack(void)
 	if (altstack_checked)
 		return;
 	altstack_checked = true;
+	/*
+	 * A synchronous SIGSEGV in a thread that blocks it kills the process
+	 * instead of reaching the guard, and a dispatching thread may have
+	 * been created with every signal blocked (the runtime's queue thread
+	 * is): device code must run with the guarded signals open.
+	 */
+	cu_unblock_guarded_signals();
 	if (sigaltstack(NULL, &old) || !(old.ss_flags & SS_DISABLE))
 		return;
 	pthread_once(&altstack_once, altstack_key_create);
@@ -242,17 +267,6 @@ static void ensure_altstack(void)
 		sigaltstack(&off, NULL);
 		free(ss.ss_sp);
 	}
-}
-
-/* After a siglongjmp() out of the guard, which ran with them blocked. */
-static void cu_unblock_guarded_signals(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGSEGV);
-	sigaddset(&set, SIGBUS);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 /* Binds @cu to @d: VM switch, geometry. */
@@ -298,6 +312,7 @@ static void cu_run_groups(struct sgpu_cu *cu, struct sgpu_dispatch *d)
 	 */
 	if (sigsetjmp(cu->abort_env, 0)) {
 		/* Device fault: recorded, dispatch aborted. */
+		sgpu_fibers_landed(cu);
 		cu_unblock_guarded_signals();
 		cu->in_dispatch = 0;
 		if (atomic_load(&cu->qs) & 1)
@@ -372,6 +387,8 @@ static void *cu_main(void *arg)
 	stack_t old;
 
 	current_cu = cu;
+	/* Workers inherit their creator's mask: see ensure_altstack(). */
+	cu_unblock_guarded_signals();
 	/*
 	 * The guard runs on an alternate stack so that a unit that overflows
 	 * its own stack still reports a device fault. Keep one that is already
@@ -424,8 +441,21 @@ static int cu_init(struct sgpu *gpu, struct sgpu_cu *cu, unsigned int index)
 		if (!cu->altstack)
 			goto err_shadow;
 	}
+	/* One group at a time per unit: one block of local memory. */
+	cu->state.local_mem = aligned_alloc(SGPU_PAGE_SIZE, SGPU_LOCAL_MEM_SIZE);
+	if (!cu->state.local_mem)
+		goto err_altstack;
+	/* Generic pointers into this block are local: no MMU (sgpu_abi.h). */
+	cu->state.local_lo = (uintptr_t)cu->state.local_mem;
+	cu->state.local_hi = cu->state.local_lo + SGPU_LOCAL_MEM_SIZE;
+	if (sgpu_fibers_init(cu))
+		goto err_local_mem;
 	return 0;
 
+err_local_mem:
+	free(cu->state.local_mem);
+err_altstack:
+	free(cu->altstack);
 err_shadow:
 	free(cu->shadow);
 err_l2:
@@ -435,6 +465,8 @@ err_l2:
 
 static void cu_fini(struct sgpu_cu *cu)
 {
+	sgpu_fibers_fini(cu);
+	free(cu->state.local_mem);
 	free(cu->altstack);
 	free(cu->shadow);
 	sgpu_tlb_l2_fini(&cu->l2);

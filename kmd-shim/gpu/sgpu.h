@@ -350,6 +350,8 @@ int sgpu_vm_map_page(struct sgpu_vm *vm, uint64_t va, uint64_t target,
  * @active_vm: VM of the dispatch the unit is in, set before @qs turns odd.
  * @abort_env: where a device fault unwinds to; valid while @in_dispatch.
  * @fault_reply: outcome of the unit's outstanding fault.
+ * @fibers: work-item contexts for kernels with barriers (fiber.c); its
+ *	local memory is @state.local_mem.
  */
 struct sgpu_cu {
 	struct sgpu_cu_state state;
@@ -371,6 +373,7 @@ struct sgpu_cu {
 	struct sgpu_cu_counters cnt;
 	_Alignas(64) atomic_uint_fast64_t qs;
 	_Atomic(struct sgpu_vm *) active_vm;
+	struct sgpu_fibers *fibers;
 } __attribute__((aligned(64)));	/* units never share a cache line */
 
 /* ---------------------------------------------------------------------- */
@@ -616,6 +619,14 @@ int sgpu_dispatch(struct sgpu *gpu, struct sgpu_vm *vm,
 void sgpu_cu_device_fault(struct sgpu_cu *cu, uint64_t va,
 			  enum sgpu_access access, int status)
 	__attribute__((noreturn));
+
+/* fiber.c: work-item contexts of kernels with barriers. */
+int sgpu_fibers_init(struct sgpu_cu *cu);
+void sgpu_fibers_fini(struct sgpu_cu *cu);
+/* A device fault is about to siglongjmp() out of a work-item context. */
+void sgpu_fibers_unwind(struct sgpu_cu *cu);
+/* ... and has landed in the unit's dispatch loop. */
+void sgpu_fibers_landed(struct sgpu_cu *cu);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t sgpu_now_ns(void);

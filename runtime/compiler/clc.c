@@ -1097,6 +1097,8 @@ int clc_build_bitcode(const void *bc, size_t bc_size,
 		ret = verify(&m);
 	if (!ret)
 		ret = run_passes(&m, "default<O2>", &log);
+	if (!ret)
+		ret = clc_check_codegen_types(&m);
 	if (ret)
 		goto err_module;
 

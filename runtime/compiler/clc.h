@@ -24,8 +24,10 @@
 #ifndef SVMCL_CLC_H
 #define SVMCL_CLC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "svmcl/sgpu_abi.h"
 
@@ -61,7 +63,74 @@ struct clc_kernel {
 	 */
 	char *attributes;
 	uint64_t private_mem_size;	/* bytes of stack per work-item */
+	/*
+	 * Bytes of local memory the kernel's own __local variables take
+	 * (at the start of the unit's block); __local arguments follow, see
+	 * clc_kernel_place_local_args().
+	 */
+	uint32_t local_mem_size;
+	bool uses_barriers;	/* runs its work-items as fibers (fiber.c) */
 };
+
+/*
+ * __local kernel arguments. Their slot in the argument block is 8 bytes:
+ * the runtime stores the size given to clSetKernelArg() there, and at
+ * enqueue, in its copy of the block, replaces each size with the argument's
+ * offset in the unit's local memory (clc_kernel_place_local_args()); the
+ * work-group function adds the offset to cu->local_mem. Each argument
+ * starts at a multiple of CLC_LOCAL_ARG_ALIGN (the largest OpenCL type,
+ * double16, is 128 bytes), after the kernel's own __local variables.
+ */
+#define CLC_LOCAL_ARG_ALIGN 128u
+
+/*
+ * Walks the __local arguments of @k whose sizes are in @args (a size that
+ * was never set counts as 0, as CL_KERNEL_LOCAL_MEM_SIZE wants); when
+ * @place, replaces each size by its offset. Return: the bytes of local
+ * memory a group needs (UINT64_MAX if that overflows); a launch needing
+ * more than SGPU_LOCAL_MEM_SIZE cannot run.
+ */
+static inline uint64_t clc_kernel_local_layout(const struct clc_kernel *k,
+					       void *args, bool place)
+{
+	const uint64_t align = CLC_LOCAL_ARG_ALIGN;
+	uint64_t end = k->local_mem_size;
+
+	for (unsigned int i = 0; i < k->num_args; i++) {
+		unsigned char *slot = (unsigned char *)args + k->args[i].offset;
+		uint64_t size;
+
+		if (k->args[i].space != CLC_ARG_LOCAL)
+			continue;
+		memcpy(&size, slot, sizeof(size));
+		if (end > UINT64_MAX - align)
+			return UINT64_MAX;
+		end = (end + align - 1) & ~(align - 1);
+		if (place)
+			memcpy(slot, &end, sizeof(end));
+		if (size > UINT64_MAX - end)
+			return UINT64_MAX;
+		end += size;
+	}
+	return end;
+}
+
+/* CL_KERNEL_LOCAL_MEM_SIZE of @k with the argument sizes set in @args. */
+static inline uint64_t clc_kernel_local_mem_size(const struct clc_kernel *k,
+						 const void *args)
+{
+	return clc_kernel_local_layout(k, (void *)args, false);
+}
+
+/*
+ * At enqueue, on the copy of the argument block: sizes become offsets.
+ * Return: as clc_kernel_local_layout().
+ */
+static inline uint64_t clc_kernel_place_local_args(const struct clc_kernel *k,
+						   void *args)
+{
+	return clc_kernel_local_layout(k, args, true);
+}
 
 struct clc_program;
 

@@ -58,6 +58,14 @@ int clc_frontend_compile(const char *source, const char *options,
 int clc_lower_module(struct clc_module *m, const char *triple,
 		     const char *datalayout);
 
+/*
+ * clc_barrier.c: synchronisation built-ins, kernels with barriers, __local
+ * variables (run by clc_lower_module()); after optimisation, refuse types
+ * the back end cannot generate code for.
+ */
+int clc_lower_workgroup(struct clc_module *m);
+int clc_check_codegen_types(struct clc_module *m);
+
 /* clc_mmu.c: route global and constant accesses through the device MMU. */
 int clc_instrument_memory(struct clc_module *m);
 

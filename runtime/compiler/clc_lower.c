@@ -267,13 +267,15 @@ static LLVMValueRef add_hidden_param(struct clc_module *m, LLVMValueRef f)
 	unsigned int n = LLVMCountParamTypes(fty);
 	LLVMTypeRef *params = malloc((n + 1) * sizeof(*params));
 	LLVMValueRef nf;
+	const char *old_name;
 	size_t len;
 	char *name;
 
 	if (!params)
 		return NULL;
-	name = (char *)LLVMGetValueName2(f, &len);	/* sets len first */
-	name = strndup(name, len);
+	/* Two statements: the order of argument evaluation is unspecified. */
+	old_name = LLVMGetValueName2(f, &len);
+	name = strndup(old_name, len);
 	if (!name) {
 		free(params);
 		return NULL;
@@ -645,7 +647,8 @@ int clc_lower_module(struct clc_module *m, const char *triple,
 		}
 		LLVMDeleteFunction(map.old_fns[i]);
 	}
-	ret = 0;
+	/* Barriers, work-group copies, __local variables (clc_barrier.c). */
+	ret = clc_lower_workgroup(m);
 out:
 	if (b)
 		LLVMDisposeBuilder(b);

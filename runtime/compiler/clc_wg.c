@@ -15,7 +15,22 @@
  *
  * Argument block layout: arguments in order, each at an offset aligned to
  * its ABI alignment (capped at 16); pointers (global, constant) are 8-byte
- * device addresses, by-value structs are stored by value.
+ * device addresses, by-value structs are stored by value, and a __local
+ * pointer is an 8-byte offset into the unit's local memory (the runtime
+ * turns the size given to clSetKernelArg into it at enqueue, clc.h).
+ *
+ * A kernel with barriers (clc_kernel.uses_barriers, clc_barrier.c) cannot
+ * be a loop: its work-items must stop at each barrier until all have
+ * reached it. For it this emits instead
+ *
+ *	void __svmcl_wi_K(const void *args, struct sgpu_cu_state *cu)
+ *		unpacks the arguments and runs K for the work-item in
+ *		cu->local_id;
+ *	void __svmcl_wg_K(const void *args, struct sgpu_cu_state *cu)
+ *		{ cu->run_items(cu, __svmcl_wi_K, args); }
+ *
+ * and the compute unit runs each work-item on its own stack, switching at
+ * barriers (kmd-shim/gpu/fiber.c, where the choice is explained).
  */
 #include "config.h"
 
@@ -50,13 +65,11 @@ static int layout_args(struct clc_module *m, struct clc_kernel_ir *k)
 		if (bv)
 			ty = bv;
 		if (a->space == CLC_ARG_LOCAL) {
-			clc_log_printf(m->log, "error: kernel '%s': __local "
-				       "argument '%s' is not supported yet\n",
-				       k->info.name, a->name);
-			return -EINVAL;
+			size = align = 8;	/* size, then offset */
+		} else {
+			size = LLVMABISizeOfType(m->td, ty);
+			align = LLVMABIAlignmentOfType(m->td, ty);
 		}
-		size = LLVMABISizeOfType(m->td, ty);
-		align = LLVMABIAlignmentOfType(m->td, ty);
 		if (align > 16)
 			align = 16;
 		offset = (offset + align - 1) & ~(align - 1);
@@ -126,23 +139,108 @@ static void emit_item_loops(struct clc_module *m, LLVMBuilderRef b,
 	LLVMBuildRetVoid(b);
 }
 
+/*
+ * Loads K's arguments from the block at @args_ptr into @kargs (a byval
+ * struct is passed by its address in the block: the callee copies it).
+ */
+static void unpack_args(struct clc_module *m, LLVMBuilderRef b,
+			struct clc_kernel_ir *k, LLVMValueRef args_ptr,
+			LLVMValueRef cu, LLVMValueRef *kargs)
+{
+	LLVMTypeRef i8 = LLVMInt8TypeInContext(m->ctx);
+	LLVMValueRef local_mem = NULL;
+
+	for (unsigned int i = 0; i < k->info.num_args; i++) {
+		LLVMValueRef off = LLVMConstInt(m->i64, k->info.args[i].offset, 0);
+		LLVMValueRef p = LLVMBuildInBoundsGEP2(b, i8, args_ptr, &off, 1, "");
+		LLVMTypeRef ty = LLVMTypeOf(LLVMGetParam(k->fn, i));
+
+		if (k->info.args[i].space == CLC_ARG_LOCAL) {
+			LLVMValueRef loff = LLVMBuildLoad2(b, m->i64, p, "");
+
+			LLVMSetAlignment(loff, 1);
+			if (!local_mem)
+				local_mem = LLVMBuildLoad2(
+					b, m->ptr,
+					clc_cu_field_ptr(m, b, cu,
+							 CU_FIELD(local_mem)),
+					"local_mem");
+			p = LLVMBuildInBoundsGEP2(b, i8, local_mem, &loff, 1, "");
+			kargs[i] = LLVMBuildAddrSpaceCast(b, p, ty, "");
+		} else if (byval_type(m, k->fn, i)) {
+			kargs[i] = p;
+		} else {
+			kargs[i] = LLVMBuildLoad2(b, ty, p, "");
+			LLVMSetAlignment(kargs[i], 1);
+		}
+	}
+}
+
+static LLVMValueRef add_entry(struct clc_module *m, const char *prefix,
+			      const char *kname)
+{
+	LLVMTypeRef params[2] = { m->ptr, m->ptr };
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s%s", prefix, kname);
+	return LLVMAddFunction(m->mod, name,
+			       LLVMFunctionType(LLVMVoidTypeInContext(m->ctx),
+						params, 2, 0));
+}
+
+/*
+ * A kernel with barriers: __svmcl_wi_K runs one work-item, and
+ * __svmcl_wg_K hands it to the unit's run_items.
+ */
+static void emit_fiber_wg(struct clc_module *m, LLVMBuilderRef b,
+			  struct clc_kernel_ir *k, LLVMValueRef wg,
+			  LLVMValueRef *kargs)
+{
+	LLVMValueRef wi = add_entry(m, "__svmcl_wi_", k->info.name);
+	LLVMTypeRef run_params[3] = { m->ptr, m->ptr, m->ptr };
+	LLVMValueRef cu = LLVMGetParam(wi, 1), run, call_args[3];
+	unsigned int n = k->info.num_args;
+
+	LLVMSetLinkage(wi, LLVMInternalLinkage);
+	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(m->ctx, wi,
+								   "entry"));
+	unpack_args(m, b, k, LLVMGetParam(wi, 0), cu, kargs);
+	kargs[n] = cu;
+	LLVMBuildCall2(b, LLVMGlobalGetValueType(k->fn), k->fn, kargs, n + 1,
+		       "");
+	LLVMBuildRetVoid(b);
+
+	cu = LLVMGetParam(wg, 1);
+	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(m->ctx, wg,
+								   "entry"));
+	run = LLVMBuildLoad2(b, m->ptr,
+			     clc_cu_field_ptr(m, b, cu, CU_FIELD(run_items)),
+			     "run_items");
+	call_args[0] = cu;
+	call_args[1] = wi;
+	call_args[2] = LLVMGetParam(wg, 0);
+	LLVMBuildCall2(b,
+		       LLVMFunctionType(LLVMVoidTypeInContext(m->ctx),
+					run_params, 3, 0),
+		       run, call_args, 3, "");
+	LLVMBuildRetVoid(b);
+}
+
 static int emit_wg(struct clc_module *m, LLVMBuilderRef b,
 		   struct clc_kernel_ir *k)
 {
-	LLVMTypeRef i8 = LLVMInt8TypeInContext(m->ctx);
-	LLVMTypeRef params[2] = { m->ptr, m->ptr };
 	unsigned int n = k->info.num_args;
 	LLVMValueRef *kargs = calloc(n + 1, sizeof(*kargs));
-	LLVMValueRef wg, args_ptr, cu;
-	char name[512];
+	LLVMValueRef wg, cu;
 
 	if (!kargs)
 		return -ENOMEM;
-	snprintf(name, sizeof(name), "__svmcl_wg_%s", k->info.name);
-	wg = LLVMAddFunction(m->mod, name,
-			     LLVMFunctionType(LLVMVoidTypeInContext(m->ctx),
-					      params, 2, 0));
-	args_ptr = LLVMGetParam(wg, 0);
+	wg = add_entry(m, "__svmcl_wg_", k->info.name);
+	if (k->info.uses_barriers) {
+		emit_fiber_wg(m, b, k, wg, kargs);
+		free(kargs);
+		return 0;
+	}
 	cu = LLVMGetParam(wg, 1);
 	LLVMAddAttributeAtIndex(
 		wg, 2,
@@ -152,19 +250,7 @@ static int emit_wg(struct clc_module *m, LLVMBuilderRef b,
 					0));
 	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(m->ctx, wg,
 								   "entry"));
-
-	for (unsigned int i = 0; i < n; i++) {
-		LLVMValueRef off = LLVMConstInt(m->i64, k->info.args[i].offset, 0);
-		LLVMValueRef p = LLVMBuildInBoundsGEP2(b, i8, args_ptr, &off, 1, "");
-		LLVMTypeRef ty = LLVMTypeOf(LLVMGetParam(k->fn, i));
-
-		if (byval_type(m, k->fn, i)) {
-			kargs[i] = p;	/* the callee copies a byval struct */
-		} else {
-			kargs[i] = LLVMBuildLoad2(b, ty, p, "");
-			LLVMSetAlignment(kargs[i], 1);
-		}
-	}
+	unpack_args(m, b, k, LLVMGetParam(wg, 0), cu, kargs);
 	emit_item_loops(m, b, wg, k->fn, kargs, n, cu);
 	free(kargs);
 	return 0;

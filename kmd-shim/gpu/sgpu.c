@@ -237,13 +237,15 @@ static void sgpu_print_stats(const struct sgpu *gpu)
 		"  shootdowns        %llu, %.2f us average, %.2f us max; "
 		"%llu unit waits, %llu timeouts\n"
 		"  VRAM              %llu pages migrated in, %llu back, "
-		"%llu evicted; %llu VRAM PTEs; %llu of %llu pages used\n"
+		"%llu evicted (%llu undone); %llu VRAM PTEs; %llu of %llu "
+		"pages used\n"
 		"  unresolved faults %llu\n",
 		U(s.invalidations), U(s.invalidated_ptes), U(s.shootdowns),
 		ratio(s.shootdown_ns, s.shootdowns) / 1e3,
 		(double)s.shootdown_ns_max / 1e3, U(s.shootdown_waits),
 		U(s.shootdown_timeouts), U(s.migrations),
-		U(s.migrations_back), U(s.evictions), U(s.vram_ptes),
+		U(s.migrations_back), U(s.evictions),
+		U(atomic_load(&gpu->stats.evictions_undone)), U(s.vram_ptes),
 		U(s.vram_used), U(s.vram_total), U(s.device_faults));
 }
 

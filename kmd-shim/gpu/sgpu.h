@@ -446,6 +446,7 @@ struct sgpu_stats {
 	atomic_uint_fast64_t migrations;	/* pages moved into VRAM */
 	atomic_uint_fast64_t migrations_back;	/* pages moved back on request */
 	atomic_uint_fast64_t evictions;	/* pages evicted under pressure */
+	atomic_uint_fast64_t evictions_undone;	/* moved back: migration failed */
 	atomic_uint_fast64_t vram_ptes;	/* VRAM-target PTEs committed */
 };
 
@@ -465,9 +466,13 @@ struct sgpu_stats {
  * @va: per device page, the CPU page it was last migrated for (0: none).
  *	A page faulted back by the CPU keeps its stale entry until eviction
  *	checks it against the registry (hmm_devmem_lookup()).
- * @stamp: per device page, the @clock value of its last migration or
- *	device fault commit: the LRU order. Relaxed atomics, written by
- *	commits under vm->lock only (not @lock).
+ * @stamp: per device page, the @clock value of its last migration, device
+ *	fault commit, or access seen by the eviction clock: the LRU order.
+ *	Relaxed atomics (commits write it under vm->lock, not @lock).
+ * @accessed: per device page, the accessed bit: set by page walks that
+ *	fill a line for the page, and by the eviction clock's sampling of the
+ *	units' TLB lines; the clock turns it into a fresh stamp and clears it
+ *	(second chance). Relaxed atomics.
  * @mig_start, @mig_end: the range of the migration to VRAM in flight;
  *	device faults on it wait until it ends (sgpu_vram_fault_enter()).
  * @faulting: fault loops inside hmm_range_fault(); a migration to VRAM
@@ -481,6 +486,7 @@ struct sgpu_vram {
 	uint64_t npages;
 	uint64_t *va;
 	atomic_uint_fast64_t *stamp;
+	atomic_uchar *accessed;
 	atomic_uint_fast64_t clock;
 	/* The range a migration to VRAM is moving, 0/0 when none. */
 	atomic_uint_fast64_t mig_start;
@@ -518,6 +524,14 @@ bool sgpu_vram_fault_enter(struct sgpu *gpu, uint64_t start, uint64_t end);
 void sgpu_vram_fault_exit(struct sgpu *gpu);
 /* Commit side: the device page at aperture offset @off was used now. */
 void sgpu_vram_touch(struct sgpu *gpu, uint64_t off);
+/* Walk side: a unit filled a line for the device page at offset @off. */
+void sgpu_vram_mark_accessed(struct sgpu *gpu, uint64_t off);
+/*
+ * The eviction clock's sampling: collect the accessed bits (walks, and
+ * every unit's TLB lines into VRAM, which are cleared) and give each
+ * accessed page a fresh stamp. Return: the pages found accessed.
+ */
+uint64_t sgpu_vram_age(struct sgpu *gpu);
 
 /**
  * struct sgpu - the device.
@@ -566,6 +580,9 @@ struct sgpu {
 	/* Tests only: skip the quiescent-point wait, to show that the
 	 * shootdown stress test detects the stale use that follows. */
 	bool test_skip_quiesce;
+	/* Tests only: the next migration to VRAM fails with this error after
+	 * its evictions (vram.c's rollback). */
+	int test_fail_migration;
 
 	struct sgpu_stats stats;
 };
@@ -617,6 +634,9 @@ uint64_t sgpu_cu_tlb_l2_lookup_pass(struct sgpu_cu *cu, uint64_t va,
 				    bool need_write);
 /* The line of @va in @cu's first level, if it translates @va's page. */
 bool sgpu_cu_tlb_holds(struct sgpu_cu *cu, uint64_t va);
+/* Marks and clears the lines that reach [base, base + size) (vram.c). */
+unsigned int sgpu_cu_tlb_sample(struct sgpu_cu *cu, uint64_t base,
+				uint64_t size, atomic_uchar *accessed);
 
 /* shootdown.c */
 void sgpu_gpu_shootdown(struct sgpu *gpu, uint64_t start, uint64_t end);

@@ -372,6 +372,49 @@ uint64_t sgpu_cu_tlb_l2_lookup_pass(struct sgpu_cu *cu, uint64_t va,
 	return l2_lookup(cu, va, need_write, true);
 }
 
+/*
+ * The eviction clock's access sampling (vram.c): every line of either level
+ * whose host page lies in [base, base + size) marks that page in
+ * @accessed (one byte per page) and is cleared, so that the page is marked
+ * again only if the unit uses it again (its next access walks), like
+ * Linux's test-and-clear of a PTE's accessed bit with its TLB flush.
+ * Clearing a line is always allowed (shootdowns do it from any thread).
+ * Return: the lines cleared.
+ */
+unsigned int sgpu_cu_tlb_sample(struct sgpu_cu *cu, uint64_t base,
+				uint64_t size, atomic_uchar *accessed)
+{
+	unsigned int n = 0;
+
+	pthread_spin_lock(&cu->l2.lock);
+	for (unsigned int i = 0; i < SGPU_TLB_L1_ENTRIES; i++) {
+		struct sgpu_tlb_entry *e = &cu->l1[i];
+		uint64_t tag = __atomic_load_n(&e->tag_read, __ATOMIC_RELAXED);
+		uint64_t host = tag + (uint64_t)e->addend;
+
+		if (tag == SGPU_TLB_INVALID_TAG || host < base ||
+		    host - base >= size)
+			continue;
+		atomic_store_explicit(&accessed[(host - base) >> SGPU_PAGE_SHIFT],
+				      1, memory_order_relaxed);
+		tlb_line_invalidate(e);
+		n++;
+	}
+	for (size_t i = 0; i < (size_t)cu->l2.sets * cu->l2.ways; i++) {
+		struct sgpu_tlb_l2_line *l = &cu->l2.line[i];
+
+		if (!(l->tag & SGPU_L2_VALID) || l->host < base ||
+		    l->host - base >= size)
+			continue;
+		atomic_store_explicit(&accessed[(l->host - base) >> SGPU_PAGE_SHIFT],
+				      1, memory_order_relaxed);
+		l->tag = 0;
+		n++;
+	}
+	pthread_spin_unlock(&cu->l2.lock);
+	return n;
+}
+
 bool sgpu_cu_tlb_holds(struct sgpu_cu *cu, uint64_t va)
 {
 	const struct sgpu_tlb_entry *e = l1_line(cu->l1, va);

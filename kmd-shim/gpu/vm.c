@@ -425,6 +425,10 @@ uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu *cu,
 					   locked ? NULL : &vm->gen, gen)) {
 			if (locked)
 				pthread_rwlock_unlock(&vm->lock);
+			/* The accessed bit of the eviction clock (vram.c). */
+			if (sgpu_pte_is_vram(pte))
+				sgpu_vram_mark_accessed(vm->gpu,
+							sgpu_pte_target(pte));
 			sgpu_count(&cu->cnt.fill_ahead, ahead);
 			return host | (va & ~SGPU_PAGE_MASK);
 		}

@@ -26,6 +26,10 @@
  *     inline unit; many groups: worker units awake or asleep), and, if
  *     an OpenCL loader is linked, the empty-kernel round trip
  *     (clEnqueueNDRangeKernel + clFinish) of every platform it finds.
+ *  6. VRAM (a pool of MiB): migration to VRAM and back in GiB/s next to a
+ *     memcpy of the same size; a streaming device first touch of pages
+ *     that are in VRAM (one unit, all units); migration under pressure
+ *     (every page moved in evicts one), with the eviction rate.
  *
  * Usage: bench-gpu [MiB [SECTIONS [ROWS]]]
  *	MiB: buffers of sections 2 and 3 (default 64)
@@ -833,6 +837,130 @@ static void bench_shootdown(void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* 6. VRAM */
+
+static double gib_per_s(uint64_t bytes, uint64_t ns)
+{
+	return ns ? (double)bytes / (double)ns * 1e9 / (double)(1ull << 30) : 0;
+}
+
+static int vram_move(struct sgpu_vm *vm, uint32_t flags, void *p, size_t len,
+		     uint64_t *pages)
+{
+	return sgpu_vram_migrate(gpu, vm, flags, (uintptr_t)p,
+				 (uintptr_t)p + len, pages);
+}
+
+static void bench_vram(size_t mib)
+{
+	size_t len = mib << 19, raw_len;	/* half the pool */
+	uint64_t npages = len / PG, pages;
+	double in[REPS], out[REPS], cpy[REPS], touch1[REPS], touchall[REPS];
+	double press[REPS], evrate[REPS];
+	struct sgpu_config saved = gpu->cfg;
+	struct kmd_gpu_stats s0, s1;
+	struct sgpu_vm *vm;
+	void *raw;
+	char *a = map_aligned(3 * len, &raw, &raw_len), *b = a + len,
+	     *c = a + 2 * len;
+	char *dst = map_fresh(len, MADV_NOHUGEPAGE);
+	int ret;
+
+	madvise(a, 3 * len, MADV_NOHUGEPAGE);
+	memset(a, 1, 3 * len);
+	memset(dst, 0, len);
+	if (!gpu->vram.mem)
+		gpu->cfg.vram_bytes = (uint64_t)mib << 20;	/* before the pool */
+	if (sgpu_vm_create(gpu, KMD_VM_MIRROR_PROCESS, -1, &vm))
+		die("vm");
+	ret = vram_move(vm, KMD_MIGRATE_TO_VRAM, a, len, &pages);
+	if (ret) {
+		printf("\n(section 6 skipped: no VRAM, %d)\n", ret);
+		goto out;
+	}
+	vram_move(vm, KMD_MIGRATE_TO_SYSTEM, a, len, &pages);
+	s0 = gstats();
+	for (int r = 0; r < REPS; r++) {
+		struct touch_args ta = { .base = a };
+		const struct touch_args *tap = &ta;
+		uint64_t t0 = now_ns();
+
+		memcpy(dst, a, len);
+		cpy[r] = gib_per_s(len, now_ns() - t0);
+
+		t0 = now_ns();
+		if (vram_move(vm, KMD_MIGRATE_TO_VRAM, a, len, &pages) ||
+		    pages != npages)
+			die("migrate to VRAM");
+		in[r] = gib_per_s(len, now_ns() - t0);
+
+		/* First touch of VRAM-resident pages: faults map VRAM PTEs. */
+		ta.pages_per_group = npages;
+		t0 = now_ns();
+		dispatch(vm, wg_touch, &tap, 1);
+		touch1[r] = (double)(now_ns() - t0) / (double)npages;
+		sgpu_vm_invalidate(vm, (uintptr_t)a, (uintptr_t)a + len);
+		ta.pages_per_group = 64;
+		t0 = now_ns();
+		dispatch(vm, wg_touch, &tap, npages / 64);
+		touchall[r] = (double)(now_ns() - t0) / (double)npages;
+
+		t0 = now_ns();
+		if (vram_move(vm, KMD_MIGRATE_TO_SYSTEM, a, len, &pages) ||
+		    pages != npages)
+			die("migrate to system");
+		out[r] = gib_per_s(len, now_ns() - t0);
+	}
+	s1 = gstats();
+	/* Pressure: a and b fill the pool; every page of c evicts one. */
+	for (int r = 0; r < REPS; r++) {
+		uint64_t t0, ev0, moved = 0;
+
+		if (vram_move(vm, KMD_MIGRATE_TO_VRAM, a, len, &pages) ||
+		    vram_move(vm, KMD_MIGRATE_TO_VRAM, b, len, &pages))
+			die("fill");
+		ev0 = gstats().evictions;
+		t0 = now_ns();
+		if (vram_move(vm, KMD_MIGRATE_TO_VRAM, c, len, &pages))
+			die("pressure");
+		t0 = now_ns() - t0;
+		moved = gstats().evictions - ev0;
+		press[r] = gib_per_s(len, t0);
+		evrate[r] = (double)moved / ((double)t0 / 1e9) / 1e3;
+		vram_move(vm, KMD_MIGRATE_TO_SYSTEM, a, 3 * len, &pages);
+	}
+
+	{
+		char what[96], note[128];
+
+		snprintf(what, sizeof(what), "6. VRAM (pool %zu MiB, %zu MiB moved "
+			 "per run)", mib, mib / 2);
+		header(what);
+		row("CPU: memcpy of the same size (populated destination)",
+		    summarize_rate(cpy, REPS), "GiB/s", "reference");
+		row("migration to VRAM (hmm_migrate_to_device)",
+		    summarize_rate(in, REPS), "GiB/s", NULL);
+		row("migration back to system memory", summarize_rate(out, REPS),
+		    "GiB/s", NULL);
+		snprintf(note, sizeof(note), "%llu VRAM PTEs per run",
+			 (unsigned long long)(s1.vram_ptes - s0.vram_ptes) / REPS);
+		row("device first touch of VRAM pages, 1 unit",
+		    summarize(touch1, REPS), "ns/page", note);
+		row("device first touch of VRAM pages, all units",
+		    summarize(touchall, REPS), "ns/page", NULL);
+		row("migration to VRAM under pressure (each page evicts one)",
+		    summarize_rate(press, REPS), "GiB/s", "in + eviction");
+		row("eviction rate under pressure", summarize_rate(evrate, REPS),
+		    "kpage/s", "pages evicted per second");
+	}
+out:
+	sgpu_vm_destroy(vm);
+	gpu->cfg = saved;
+	munmap(raw, raw_len);
+	munmap(dst, len);
+}
+
+/* ---------------------------------------------------------------------- */
 /* 5. Launch latency */
 
 static void wg_empty(const void *a, struct sgpu_cu_state *cu)
@@ -956,7 +1084,7 @@ static void bench_launch(void)
 int main(int argc, char **argv)
 {
 	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 64;
-	const char *sections = argc > 2 ? argv[2] : "12345";
+	const char *sections = argc > 2 ? argv[2] : "123456";
 
 	row_filter = argc > 3 ? argv[3] : NULL;
 	perf_open();
@@ -979,6 +1107,8 @@ int main(int argc, char **argv)
 		bench_shootdown();
 	if (strchr(sections, '5'))
 		bench_launch();
+	if (strchr(sections, '6'))
+		bench_vram(mib);
 	sgpu_put(gpu);
 	return 0;
 }

@@ -26,10 +26,17 @@
  *     inline unit; many groups: worker units awake or asleep), and, if
  *     an OpenCL loader is linked, the empty-kernel round trip
  *     (clEnqueueNDRangeKernel + clFinish) of every platform it finds.
+ *  6. VRAM (a pool of MiB): migration to VRAM and back in GiB/s next to a
+ *     memcpy of the same size; a streaming device first touch of pages
+ *     that are in VRAM (one unit, all units); migration under pressure
+ *     (every page moved in evicts one), with the eviction rate.
  *
- * Usage: bench-gpu [MiB [SECTIONS]]
+ * Usage: bench-gpu [MiB [SECTIONS [ROWS]]]
  *	MiB: buffers of sections 2 and 3 (default 64)
  *	SECTIONS: the sections to run, e.g. "13" (default all)
+ *	ROWS: only the rows of section 3 whose label contains this string,
+ *	e.g. "populated, density" (for perf)
+ * Environment: BENCH_REPEAT, BENCH_PERF_CTL/ACK and BENCH_UNITS (below).
  */
 #include "config.h"
 
@@ -56,6 +63,44 @@
 
 #define PG 4096ull
 #define REPS 9
+
+/* Section 3 runs only rows whose label contains this (NULL: all). */
+static const char *row_filter;
+
+/*
+ * perf control (perf record -D -1 --control fifo:CTL,ACK): with
+ * BENCH_PERF_CTL and BENCH_PERF_ACK set to those FIFOs, section 3 enables
+ * sampling only around its timed dispatches, so that a profile shows the
+ * fault service and not the buffer set-up.
+ */
+static FILE *perf_ctl, *perf_ack;
+/* BENCH_REPEAT=N: section 3 rows run N times over (longer profiles). */
+static int touch_repeat = 1;
+
+static void perf_toggle(const char *cmd)
+{
+	char ack[16];
+
+	if (!perf_ctl)
+		return;
+	fprintf(perf_ctl, "%s\n", cmd);
+	fflush(perf_ctl);
+	if (perf_ack && !fgets(ack, sizeof(ack), perf_ack))
+		perf_ack = NULL;
+}
+
+static void perf_open(void)
+{
+	const char *ctl = getenv("BENCH_PERF_CTL");
+	const char *ack = getenv("BENCH_PERF_ACK");
+
+	if (ctl)
+		perf_ctl = fopen(ctl, "w");
+	if (perf_ctl && ack)
+		perf_ack = fopen(ack, "r");
+	if (getenv("BENCH_REPEAT") && atoi(getenv("BENCH_REPEAT")) > 1)
+		touch_repeat = atoi(getenv("BENCH_REPEAT"));
+}
 
 
 static void row(const char *what, struct result r, const char *unit,
@@ -511,6 +556,48 @@ static const struct touch_case touch_cases[] = {
 	{ "density (default)", SGPU_PREFETCH_DENSITY, 0 },
 };
 
+/*
+ * BENCH_UNITS=1: after every run of section 3, one line on stderr per run
+ * with each unit's work-groups, faults and time waited for its faults, and
+ * the fault service time: shows whether units serviced or waited.
+ */
+static struct sgpu_cu_counters *units_before;
+
+static void units_snapshot(void)
+{
+	if (!getenv("BENCH_UNITS"))
+		return;
+	if (!units_before)
+		units_before = calloc(gpu->nr_units, sizeof(*units_before));
+	if (!units_before)
+		die("calloc");
+	for (unsigned int i = 0; i < gpu->nr_units; i++)
+		units_before[i] = gpu->cus[i].cnt;
+}
+
+static void units_report(double ns_per_page, const struct kmd_gpu_stats *s0,
+			 const struct kmd_gpu_stats *s1)
+{
+	if (!units_before)
+		return;
+	fprintf(stderr, "%.1f ns/page:", ns_per_page);
+	for (unsigned int i = 0; i < gpu->nr_units; i++) {
+		const struct sgpu_cu_counters *c = &gpu->cus[i].cnt;
+		const struct sgpu_cu_counters *b = &units_before[i];
+
+		fprintf(stderr, " [unit %u: %llu groups, %llu faults, %.1f us "
+			"waited, %llu walks (%llu locked)]", i,
+			(unsigned long long)(c->work_groups - b->work_groups),
+			(unsigned long long)(c->faults - b->faults),
+			(double)(c->fault_wait_ns - b->fault_wait_ns) / 1e3,
+			(unsigned long long)(c->walks - b->walks),
+			(unsigned long long)(c->locked_walks - b->locked_walks));
+	}
+	fprintf(stderr, " service %.1f us, %llu chunks shared\n",
+		(double)(s1->fault_service_ns - s0->fault_service_ns) / 1e3,
+		(unsigned long long)atomic_load(&gpu->stats.prefetch_shared));
+}
+
 /* One run: fresh memory, fresh VM, one timed dispatch; ns per page. */
 static double touch_once(size_t mib, enum touch_mem mem, bool all_units,
 			 struct kmd_gpu_stats *delta)
@@ -531,11 +618,15 @@ static double touch_once(size_t mib, enum touch_mem mem, bool all_units,
 	if (sgpu_vm_create(gpu, KMD_VM_MIRROR_PROCESS, -1, &vm))
 		die("vm");
 	ta.pages_per_group = all_units ? 64 : npages;
+	units_snapshot();
 	s0 = gstats();
+	perf_toggle("enable");
 	t0 = now_ns();
 	dispatch(vm, wg_touch, &tap, npages / ta.pages_per_group);
 	t1 = now_ns();
+	perf_toggle("disable");
 	s1 = gstats();
+	units_report((double)(t1 - t0) / (double)npages, &s0, &s1);
 	sgpu_vm_destroy(vm);
 	munmap(raw, raw_len);
 #define D(f) delta->f = s1.f - s0.f
@@ -558,14 +649,16 @@ static void touch_row(size_t mib, enum touch_mem mem, bool all_units,
 	char what[96], note[160];
 	struct result r;
 
+	snprintf(what, sizeof(what), "%s, %s, %s", label, tc->policy,
+		 all_units ? "all units" : "1 unit");
+	if (row_filter && !strstr(what, row_filter))
+		return;
 	gpu->cfg.prefetch = tc->prefetch;
 	if (tc->window)
 		gpu->cfg.prefetch_window = tc->window;
-	for (int k = 0; k < REPS; k++)
-		v[k] = touch_once(mib, mem, all_units, &d);
+	for (int k = 0; k < REPS * touch_repeat; k++)
+		v[k % REPS] = touch_once(mib, mem, all_units, &d);
 	r = summarize(v, REPS);
-	snprintf(what, sizeof(what), "%s, %s, %s", label, tc->policy,
-		 all_units ? "all units" : "1 unit");
 	snprintf(note, sizeof(note),
 		 "%llu faults, %llu batches (%.2f rec/batch, %.0f pages/batch)%s%s",
 		 (unsigned long long)d.faults, (unsigned long long)d.fault_batches,
@@ -744,6 +837,130 @@ static void bench_shootdown(void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* 6. VRAM */
+
+static double gib_per_s(uint64_t bytes, uint64_t ns)
+{
+	return ns ? (double)bytes / (double)ns * 1e9 / (double)(1ull << 30) : 0;
+}
+
+static int vram_move(struct sgpu_vm *vm, uint32_t flags, void *p, size_t len,
+		     uint64_t *pages)
+{
+	return sgpu_vram_migrate(gpu, vm, flags, (uintptr_t)p,
+				 (uintptr_t)p + len, pages);
+}
+
+static void bench_vram(size_t mib)
+{
+	size_t len = mib << 19, raw_len;	/* half the pool */
+	uint64_t npages = len / PG, pages;
+	double in[REPS], out[REPS], cpy[REPS], touch1[REPS], touchall[REPS];
+	double press[REPS], evrate[REPS];
+	struct sgpu_config saved = gpu->cfg;
+	struct kmd_gpu_stats s0, s1;
+	struct sgpu_vm *vm;
+	void *raw;
+	char *a = map_aligned(3 * len, &raw, &raw_len), *b = a + len,
+	     *c = a + 2 * len;
+	char *dst = map_fresh(len, MADV_NOHUGEPAGE);
+	int ret;
+
+	madvise(a, 3 * len, MADV_NOHUGEPAGE);
+	memset(a, 1, 3 * len);
+	memset(dst, 0, len);
+	if (!gpu->vram.mem)
+		gpu->cfg.vram_bytes = (uint64_t)mib << 20;	/* before the pool */
+	if (sgpu_vm_create(gpu, KMD_VM_MIRROR_PROCESS, -1, &vm))
+		die("vm");
+	ret = vram_move(vm, KMD_MIGRATE_TO_VRAM, a, len, &pages);
+	if (ret) {
+		printf("\n(section 6 skipped: no VRAM, %d)\n", ret);
+		goto out;
+	}
+	vram_move(vm, KMD_MIGRATE_TO_SYSTEM, a, len, &pages);
+	s0 = gstats();
+	for (int r = 0; r < REPS; r++) {
+		struct touch_args ta = { .base = a };
+		const struct touch_args *tap = &ta;
+		uint64_t t0 = now_ns();
+
+		memcpy(dst, a, len);
+		cpy[r] = gib_per_s(len, now_ns() - t0);
+
+		t0 = now_ns();
+		if (vram_move(vm, KMD_MIGRATE_TO_VRAM, a, len, &pages) ||
+		    pages != npages)
+			die("migrate to VRAM");
+		in[r] = gib_per_s(len, now_ns() - t0);
+
+		/* First touch of VRAM-resident pages: faults map VRAM PTEs. */
+		ta.pages_per_group = npages;
+		t0 = now_ns();
+		dispatch(vm, wg_touch, &tap, 1);
+		touch1[r] = (double)(now_ns() - t0) / (double)npages;
+		sgpu_vm_invalidate(vm, (uintptr_t)a, (uintptr_t)a + len);
+		ta.pages_per_group = 64;
+		t0 = now_ns();
+		dispatch(vm, wg_touch, &tap, npages / 64);
+		touchall[r] = (double)(now_ns() - t0) / (double)npages;
+
+		t0 = now_ns();
+		if (vram_move(vm, KMD_MIGRATE_TO_SYSTEM, a, len, &pages) ||
+		    pages != npages)
+			die("migrate to system");
+		out[r] = gib_per_s(len, now_ns() - t0);
+	}
+	s1 = gstats();
+	/* Pressure: a and b fill the pool; every page of c evicts one. */
+	for (int r = 0; r < REPS; r++) {
+		uint64_t t0, ev0, moved = 0;
+
+		if (vram_move(vm, KMD_MIGRATE_TO_VRAM, a, len, &pages) ||
+		    vram_move(vm, KMD_MIGRATE_TO_VRAM, b, len, &pages))
+			die("fill");
+		ev0 = gstats().evictions;
+		t0 = now_ns();
+		if (vram_move(vm, KMD_MIGRATE_TO_VRAM, c, len, &pages))
+			die("pressure");
+		t0 = now_ns() - t0;
+		moved = gstats().evictions - ev0;
+		press[r] = gib_per_s(len, t0);
+		evrate[r] = (double)moved / ((double)t0 / 1e9) / 1e3;
+		vram_move(vm, KMD_MIGRATE_TO_SYSTEM, a, 3 * len, &pages);
+	}
+
+	{
+		char what[96], note[128];
+
+		snprintf(what, sizeof(what), "6. VRAM (pool %zu MiB, %zu MiB moved "
+			 "per run)", mib, mib / 2);
+		header(what);
+		row("CPU: memcpy of the same size (populated destination)",
+		    summarize_rate(cpy, REPS), "GiB/s", "reference");
+		row("migration to VRAM (hmm_migrate_to_device)",
+		    summarize_rate(in, REPS), "GiB/s", NULL);
+		row("migration back to system memory", summarize_rate(out, REPS),
+		    "GiB/s", NULL);
+		snprintf(note, sizeof(note), "%llu VRAM PTEs per run",
+			 (unsigned long long)(s1.vram_ptes - s0.vram_ptes) / REPS);
+		row("device first touch of VRAM pages, 1 unit",
+		    summarize(touch1, REPS), "ns/page", note);
+		row("device first touch of VRAM pages, all units",
+		    summarize(touchall, REPS), "ns/page", NULL);
+		row("migration to VRAM under pressure (each page evicts one)",
+		    summarize_rate(press, REPS), "GiB/s", "in + eviction");
+		row("eviction rate under pressure", summarize_rate(evrate, REPS),
+		    "kpage/s", "pages evicted per second");
+	}
+out:
+	sgpu_vm_destroy(vm);
+	gpu->cfg = saved;
+	munmap(raw, raw_len);
+	munmap(dst, len);
+}
+
+/* ---------------------------------------------------------------------- */
 /* 5. Launch latency */
 
 static void wg_empty(const void *a, struct sgpu_cu_state *cu)
@@ -867,8 +1084,10 @@ static void bench_launch(void)
 int main(int argc, char **argv)
 {
 	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 64;
-	const char *sections = argc > 2 ? argv[2] : "12345";
+	const char *sections = argc > 2 ? argv[2] : "123456";
 
+	row_filter = argc > 3 ? argv[3] : NULL;
+	perf_open();
 	if (!mib)
 		mib = 64;
 	printf("# bench-gpu: %zu MiB buffers, median of %d runs (best)\n", mib,
@@ -888,6 +1107,8 @@ int main(int argc, char **argv)
 		bench_shootdown();
 	if (strchr(sections, '5'))
 		bench_launch();
+	if (strchr(sections, '6'))
+		bench_vram(mib);
 	sgpu_put(gpu);
 	return 0;
 }

@@ -43,6 +43,15 @@ static inline struct result summarize(double *v, int n)
 	return r;
 }
 
+/* For rates (higher is better): the median and the highest. */
+static inline struct result summarize_rate(double *v, int n)
+{
+	struct result r = summarize(v, n);
+
+	r.best = v[n - 1];
+	return r;
+}
+
 static inline void die(const char *what)
 {
 	perror(what);

@@ -41,7 +41,18 @@
 #define SGPU_PAGE_SIZE (1ull << SGPU_PAGE_SHIFT)
 #define SGPU_PAGE_MASK (~(SGPU_PAGE_SIZE - 1))
 
+/*
+ * First-level TLB lines per unit: a build option (meson -Dtlb-l1-bits=N,
+ * 4..12), not a run-time one: the probe masks the index with a constant.
+ * A mask loaded from the descriptor costs ~0.1 ns per access (measured,
+ * docs/gpu.md), so the size stays compiled in.
+ */
+#ifndef SGPU_TLB_L1_BITS
 #define SGPU_TLB_L1_BITS 8
+#endif
+#if SGPU_TLB_L1_BITS < 4 || SGPU_TLB_L1_BITS > 12
+#error "SGPU_TLB_L1_BITS must be 4..12"
+#endif
 #define SGPU_TLB_L1_ENTRIES (1u << SGPU_TLB_L1_BITS)
 #define SGPU_TLB_INVALID_TAG (~0ull)
 

@@ -183,91 +183,230 @@ static bool span_populated(const struct sgpu_fault_scratch *fb, uint64_t start,
 }
 
 /*
- * Density policy, populated memory: the whole span of phase 1 was already
- * mapped by the CPU, so the rest of its 2 MiB block most likely is too.
- * Mapping a present page costs a snapshot (~16 ns) and a PTE; a fault
- * costs a few microseconds. So snapshot the rest of the block and commit
- * what the CPU maps (nothing is faulted in: absent pages stay absent).
+ * Servicers of different slots work in parallel, but not on the same
+ * pages of a 2 MiB block: two units streaming through one block would
+ * fault it in twice over (the prefetch region is the block) and contend
+ * for its page table lock in the kernel. A servicer publishes its block
+ * (slot_work[slot].key) and, if a servicer of a lower slot has published
+ * the same one, waits for it to move on (the lower slot wins, so two never
+ * wait for each other); its own faults are then usually resident already.
+ *
+ * Waiting is not idle: the largest piece of work in a block, the
+ * populated-block extension (extend_populated(): a snapshot and commit of
+ * up to 512 pages, ~10 us), is offered in chunks, and a servicer that
+ * waits for the block takes chunks and services them with its own scratch
+ * (sgpu_fault_block_help()). The holder cuts the rest of the extension into one
+ * chunk per servicer waiting (at least 64 pages: each chunk costs one HMM
+ * call, ~0.8 us), so one servicer alone makes one call, as before, and two
+ * split the block. Each chunk goes through Linux's driver loop with its own
+ * read_begin/read_retry; chunks are disjoint, so every page is committed
+ * once. The work is offered through one atomic word (slot_work.cursor):
+ *
+ *	holder					helper
+ *	key = K					helpers++ on the holder's slot
+ *	wait until inflight == 0		inflight++
+ *	resident = bitmap; cursor = [lo, end)	key == K?  take chunks (CAS
+ *	take chunks (CAS on cursor)		  on cursor), service them
+ *	wait until inflight == 0		inflight--
+ *	key = next block or 0			wait while key == K
+ *
+ * A helper that raised inflight after the holder moved on sees another key,
+ * or a closed cursor, and takes nothing; the holder never offers new work
+ * (or reuses resident[]) while a helper may still read the old one.
  */
-static void extend_populated(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
-			     struct sgpu_vm *vm, uint64_t start, uint64_t end,
-			     uint64_t deadline)
-{
-	uint64_t block = start & ~(SGPU_HUGE_SIZE - 1);
-	uint64_t resident[SGPU_BLOCK_PAGES / 64];
-	unsigned int first = 0, last = SGPU_BLOCK_PAGES - 1, committed = 0;
-	unsigned int after;
+#define SGPU_CHUNK_MIN_PAGES 64u
+#define CURSOR(start, next, end) \
+	((uint64_t)(start) << 32 | (uint64_t)(end) << 16 | (uint64_t)(next))
 
-	pthread_rwlock_rdlock(&vm->lock);
-	sgpu_pt_block_bitmap(&vm->pt, block, resident);
-	pthread_rwlock_unlock(&vm->lock);
-	while (first < last && (resident[first / 64] >> (first % 64) & 1))
-		first++;
-	while (last > first && (resident[last / 64] >> (last % 64) & 1))
-		last--;
-	if (first == last)
-		return;
-	memset(fb->reqs, 0, (last - first + 1) * sizeof(*fb->reqs));
-	(void)mm_watch_range(vm->mm, block, block + SGPU_HUGE_SIZE);
-	sgpu_stat_add(gpu, prefetch_regions, 1);
-	if (sgpu_vm_fault_range(vm, block + ((uint64_t)first << SGPU_PAGE_SHIFT),
-				block + ((uint64_t)(last + 1) << SGPU_PAGE_SHIFT),
-				fb->reqs, fb->pfns, deadline, &committed)) {
-		sgpu_stat_add(gpu, prefetch_failed, 1);
-		return;
-	}
-	/* What the prefetch added: present pages that were not resident. */
-	after = 0;
-	for (unsigned int i = first; i <= last; i++)
-		after += (fb->pfns[i - first] & (HMM_PFN_VALID | HMM_PFN_ERROR)) ==
-				 HMM_PFN_VALID &&
-			 !(resident[i / 64] >> (i % 64) & 1);
-	sgpu_stat_add(gpu, prefetch_pages, after);
-}
-
-/*
- * Servicers of different slots work in parallel, but not in the same 2 MiB
- * block: two units streaming through one block would fault it in twice
- * over (the prefetch region is the block) and contend for its page table
- * lock in the kernel. A servicer publishes its block and, if a servicer of
- * a lower slot has published the same one, waits for it to move on (the
- * lower slot wins, so two never wait for each other); its own faults are
- * then usually resident already.
- */
 static uint64_t block_key(const struct sgpu_vm *vm, uint64_t addr)
 {
 	return (addr & ~(SGPU_HUGE_SIZE - 1)) | (vm->id & (SGPU_HUGE_SIZE - 1)) |
 	       1;
 }
 
-static void block_claim(struct sgpu *gpu, unsigned int slot, uint64_t key)
+/* A bounded spin that yields after 20 us (the other unit may need a core). */
+struct spin {
+	uint64_t start;
+	unsigned int turns;
+	bool yield;
+};
+
+static void spin_once(struct spin *s)
+{
+	/* The clock only every 64 turns: it costs ~20 ns. */
+	if (!s->yield && !(s->turns++ & 63)) {
+		if (!s->start)
+			s->start = sgpu_now_ns();
+		else
+			s->yield = sgpu_now_ns() - s->start > 20000;
+	}
+	if (s->yield)
+		sched_yield();
+	else
+		sgpu_cpu_relax();
+}
+
+/* Takes the next chunk of @w's offered work: pages [*lo, *hi). */
+static bool chunk_take(struct sgpu_block_work *w, unsigned int *lo,
+		       unsigned int *hi)
+{
+	uint64_t c = atomic_load(&w->cursor);
+	unsigned int start, next, end, size, parts;
+
+	do {
+		next = c & 0xffff;
+		end = (c >> 16) & 0xffff;
+		start = (unsigned int)(c >> 32);
+		if (next >= end)
+			return false;
+		/* One chunk per servicer of the whole offer. */
+		parts = 1 + atomic_load_explicit(&w->helpers,
+						 memory_order_relaxed);
+		size = (end - start + parts - 1) / parts;
+		size = (size + SGPU_CHUNK_MIN_PAGES - 1) &
+		       ~(SGPU_CHUNK_MIN_PAGES - 1);
+		if (size > end - next)
+			size = end - next;
+	} while (!atomic_compare_exchange_weak(&w->cursor, &c,
+					       CURSOR(start, next + size, end)));
+	*lo = next;
+	*hi = next + size;
+	return true;
+}
+
+/*
+ * Snapshots pages [lo, hi) of @block and commits what the CPU maps; counts
+ * the pages that were not resident when the work was offered (@resident).
+ */
+static void extend_chunk(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
+			 struct sgpu_vm *vm, uint64_t block, unsigned int lo,
+			 unsigned int hi, const uint64_t *resident,
+			 uint64_t deadline)
+{
+	unsigned int committed = 0, after = 0;
+
+	memset(fb->reqs, 0, (hi - lo) * sizeof(*fb->reqs));
+	if (sgpu_vm_fault_range(vm, block + ((uint64_t)lo << SGPU_PAGE_SHIFT),
+				block + ((uint64_t)hi << SGPU_PAGE_SHIFT),
+				fb->reqs, fb->pfns, deadline, &committed)) {
+		sgpu_stat_add(gpu, prefetch_failed, 1);
+		return;
+	}
+	/* What the prefetch added: present pages that were not resident. */
+	for (unsigned int i = lo; i < hi; i++)
+		after += (fb->pfns[i - lo] & (HMM_PFN_VALID | HMM_PFN_ERROR)) ==
+				 HMM_PFN_VALID &&
+			 !(resident[i / 64] >> (i % 64) & 1);
+	sgpu_stat_add(gpu, prefetch_pages, after);
+}
+
+/*
+ * Density policy, populated memory: the whole span of phase 1 was already
+ * mapped by the CPU, so the rest of its 2 MiB block most likely is too.
+ * Mapping a present page costs a snapshot (~16 ns) and a PTE; a fault
+ * costs a few microseconds. So snapshot the rest of the block and commit
+ * what the CPU maps (nothing is faulted in: absent pages stay absent),
+ * sharing the work with servicers waiting for the block (see above).
+ */
+static void extend_populated(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
+			     struct sgpu_vm *vm, uint64_t start, uint64_t end,
+			     uint64_t deadline)
+{
+	struct sgpu_block_work *w = &gpu->faults.slot_work[fb->slot];
+	uint64_t block = start & ~(SGPU_HUGE_SIZE - 1);
+	unsigned int first = 0, last = SGPU_BLOCK_PAGES - 1, lo, hi;
+	struct spin sp = { 0 };
+
+	(void)end;
+	/* Helpers of the work offered before may still read resident[]. */
+	while (atomic_load(&w->inflight))
+		spin_once(&sp);
+	pthread_rwlock_rdlock(&vm->lock);
+	sgpu_pt_block_bitmap(&vm->pt, block, w->resident);
+	pthread_rwlock_unlock(&vm->lock);
+	while (first < last && (w->resident[first / 64] >> (first % 64) & 1))
+		first++;
+	while (last > first && (w->resident[last / 64] >> (last % 64) & 1))
+		last--;
+	if (first == last)
+		return;
+	(void)mm_watch_range(vm->mm, block, block + SGPU_HUGE_SIZE);
+	sgpu_stat_add(gpu, prefetch_regions, 1);
+	atomic_store(&w->cursor, CURSOR(first, first, last + 1));
+	while (chunk_take(w, &lo, &hi))
+		extend_chunk(gpu, fb, vm, block, lo, hi, w->resident, deadline);
+	/* Chunks that helpers took are committed before the replay. */
+	sp = (struct spin){ 0 };
+	while (atomic_load(&w->inflight))
+		spin_once(&sp);
+}
+
+uint64_t sgpu_fault_block_key(const struct sgpu_vm *vm, uint64_t addr)
+{
+	return block_key(vm, addr);
+}
+
+/* Services chunks of the work slot @owner offers for block @key. */
+void sgpu_fault_block_help(struct sgpu *gpu, struct sgpu_fault_scratch *sc,
+			   struct sgpu_vm *vm, unsigned int owner, uint64_t key,
+			   uint64_t deadline)
+{
+	struct sgpu_block_work *w = &gpu->faults.slot_work[owner];
+	unsigned int lo, hi;
+
+	atomic_fetch_add(&w->inflight, 1);
+	if (atomic_load(&w->key) == key) {
+		while (chunk_take(w, &lo, &hi)) {
+			extend_chunk(gpu, sc, vm, key & ~(SGPU_HUGE_SIZE - 1), lo,
+				     hi, w->resident, deadline);
+			sgpu_stat_add(gpu, prefetch_shared, 1);
+		}
+	}
+	atomic_fetch_sub(&w->inflight, 1);
+}
+
+static bool block_offers(struct sgpu_block_work *w)
+{
+	uint64_t c = atomic_load_explicit(&w->cursor, memory_order_relaxed);
+
+	return (c & 0xffff) < ((c >> 16) & 0xffff);
+}
+
+static void block_claim(struct sgpu *gpu, struct sgpu_fault_scratch *sc,
+			struct sgpu_vm *vm, uint64_t key, uint64_t deadline)
 {
 	struct sgpu_fault_buffer *fb = &gpu->faults;
-	uint64_t start = 0;
-	unsigned int spins = 0;
-	bool yield = false;
+	unsigned int slot = sc->slot;
 
-	atomic_store(&fb->slot_block[slot], key);
-	for (unsigned int i = 0; i < slot; i++) {
-		while (atomic_load(&fb->slot_block[i]) == key) {
-			/* The clock only every 64 turns: it costs ~20 ns. */
-			if (!yield && !(spins++ & 63)) {
-				if (!start)
-					start = sgpu_now_ns();
-				else
-					yield = sgpu_now_ns() - start > 20000;
-			}
-			if (yield)
-				sched_yield();
-			else
-				sgpu_cpu_relax();
+	atomic_store(&fb->slot_work[slot].key, key);
+	for (unsigned int i = 0; i < fb->nr_slots; i++) {
+		struct sgpu_block_work *w = &fb->slot_work[i];
+		struct spin sp = { 0 };
+
+		if (i == slot || atomic_load(&w->key) != key)
+			continue;
+		if (i > slot) {
+			/* We go first; but help with what it offers. */
+			if (block_offers(w))
+				sgpu_fault_block_help(gpu, sc, vm, i, key,
+						      deadline);
+			continue;
 		}
+		atomic_fetch_add(&w->helpers, 1);
+		while (atomic_load(&w->key) == key) {
+			if (block_offers(w))
+				sgpu_fault_block_help(gpu, sc, vm, i, key,
+						      deadline);
+			else
+				spin_once(&sp);
+		}
+		atomic_fetch_sub(&w->helpers, 1);
 	}
 }
 
 static void block_release(struct sgpu *gpu, unsigned int slot)
 {
-	atomic_store(&gpu->faults.slot_block[slot], 0);
+	atomic_store(&gpu->faults.slot_work[slot].key, 0);
 }
 
 /* One coalesced window (steps 3 to 5); sets fb->rec_error of its faults. */
@@ -373,7 +512,7 @@ static void service_vm(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 				fb->rec_error[win.first + k] = -EBUSY;
 			continue;
 		}
-		block_claim(gpu, fb->slot, block_key(vm, win.start));
+		block_claim(gpu, fb, vm, block_key(vm, win.start), deadline);
 		service_window(gpu, fb, vm, &win, recs, nu, deadline);
 	}
 	block_release(gpu, fb->slot);

@@ -14,9 +14,23 @@
  *
  * DOC: Locking
  *
- * None here. The VM that owns the table holds its update lock for writing
- * around sgpu_pt_map()/sgpu_pt_unmap_range() and for reading around
- * sgpu_pt_lookup().
+ * None here. The VM that owns the table serialises every mutation with its
+ * update lock held for writing. Lookups come in two kinds:
+ *
+ *  - under the update lock held for reading (the fault service), and
+ *  - lockless (the compute units' page walker, vm.c): sgpu_pt_lookup() and
+ *    sgpu_pt_lookup_group() may run while a writer changes the table. For
+ *    that, a writer publishes a new node or 2 MiB array with a release
+ *    store after it is initialised (a lockless walk sees either nothing or
+ *    a zeroed node), every entry is one aligned 64-bit word written and
+ *    read with atomic accesses (never torn), and no node is freed while a
+ *    lockless walk may still be in it: an emptied or replaced node is
+ *    unlinked and *retired* onto pt->retired; the VM frees retired nodes
+ *    only after a grace period (every unit that could be walking has
+ *    passed a quiescent point, shootdown.c), with sgpu_pt_retired_take()
+ *    and sgpu_pt_retired_free(). What a lockless walk *means* (the value
+ *    may be stale by the time it is used) is the VM's business: it
+ *    validates its TLB fill against the VM's invalidation generation.
  *
  * With SVMCL_DEBUG_CHECKS every mutation is checked: each map re-counts
  * the node it changed (a full check per page would make a 2 MiB commit
@@ -44,7 +58,17 @@ struct sgpu_pt_node {
 	};
 	uint64_t *huge;		/* level HUGE_LEVEL only: 2 MiB entries */
 	unsigned int used;	/* non-empty entries, tables and 2 MiB pages */
+	struct sgpu_pt_node *retired_next;	/* on pt->retired */
 };
+
+/*
+ * Lockless walks read what writers change: one 64-bit word at a time,
+ * pointers published with release and read with acquire (DOC: Locking).
+ */
+#define PT_LOAD_PTR(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define PT_STORE_PTR(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+#define PT_LOAD(e) __atomic_load_n(&(e), __ATOMIC_RELAXED)
+#define PT_STORE(e, v) __atomic_store_n(&(e), (v), __ATOMIC_RELAXED)
 
 /* The directory level whose slots may hold a 2 MiB page. */
 #define HUGE_LEVEL (SGPU_PT_LEVELS - 2)
@@ -71,11 +95,59 @@ static struct sgpu_pt_node *pt_node_alloc(struct sgpu_pt *pt)
 	return node;
 }
 
+static void pt_node_destroy(struct sgpu_pt_node *node)
+{
+	free(node->huge);
+	free(node);
+}
+
 static void pt_node_free(struct sgpu_pt *pt, struct sgpu_pt_node *node)
 {
 	pt->nr_tables--;
-	free(node->huge);
-	free(node);
+	pt_node_destroy(node);
+}
+
+/*
+ * An unlinked node that a lockless walk may still be reading: kept until
+ * the VM has waited for a grace period (sgpu_pt_retired_take()).
+ */
+static void pt_node_retire(struct sgpu_pt *pt, struct sgpu_pt_node *node)
+{
+	pt->nr_tables--;
+	node->retired_next = pt->retired;
+	pt->retired = node;
+	pt->nr_retired++;
+}
+
+struct sgpu_pt_node *sgpu_pt_retired_take(struct sgpu_pt *pt)
+{
+	struct sgpu_pt_node *list = pt->retired;
+
+	pt->retired = NULL;
+	pt->nr_retired = 0;
+	return list;
+}
+
+void sgpu_pt_retired_free(struct sgpu_pt_node *list)
+{
+	while (list) {
+		struct sgpu_pt_node *next = list->retired_next;
+
+		pt_node_destroy(list);
+		list = next;
+	}
+}
+
+void sgpu_pt_retired_putback(struct sgpu_pt *pt, struct sgpu_pt_node *list)
+{
+	while (list) {
+		struct sgpu_pt_node *next = list->retired_next;
+
+		list->retired_next = pt->retired;
+		pt->retired = list;
+		pt->nr_retired++;
+		list = next;
+	}
 }
 
 #if SVMCL_DEBUG_CHECKS
@@ -127,6 +199,8 @@ int sgpu_pt_init(struct sgpu_pt *pt)
 	pt->nr_tables = 0;
 	pt->nr_ptes = 0;
 	pt->nr_huge = 0;
+	pt->retired = NULL;
+	pt->nr_retired = 0;
 	pt->root = pt_node_alloc(pt);
 	return pt->root ? 0 : -ENOMEM;
 }
@@ -154,6 +228,7 @@ void sgpu_pt_fini(struct sgpu_pt *pt)
 	if (pt->root)
 		pt_free_subtree(pt, pt->root, 0);
 	pt->root = NULL;
+	sgpu_pt_retired_free(sgpu_pt_retired_take(pt));
 	assert(pt->nr_tables == 0 && pt->nr_ptes == 0 && pt->nr_huge == 0);
 }
 
@@ -177,7 +252,7 @@ int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 		node->used++;
 		pt->nr_ptes++;
 	}
-	*pte = host | flags;
+	PT_STORE(*pte, host | flags);
 	pt_debug_check_node(node, SGPU_PT_LEVELS - 1);
 	return 0;
 }
@@ -191,14 +266,16 @@ static struct sgpu_pt_node *pt_leaf_get(struct sgpu_pt *pt, uint64_t va)
 		unsigned int i = pt_index(va, level);
 
 		if (level == HUGE_LEVEL && node->huge && node->huge[i]) {
-			node->huge[i] = 0;
+			PT_STORE(node->huge[i], 0);
 			node->used--;
 			pt->nr_huge--;
 		}
 		if (!node->child[i]) {
-			node->child[i] = pt_node_alloc(pt);
-			if (!node->child[i])
+			struct sgpu_pt_node *child = pt_node_alloc(pt);
+
+			if (!child)
 				return NULL;
+			PT_STORE_PTR(node->child[i], child);
 			node->used++;
 		}
 		node = node->child[i];
@@ -234,7 +311,7 @@ int sgpu_pt_map_run(struct sgpu_pt *pt, uint64_t va, const uint64_t *entries,
 			leaf->used++;
 			pt->nr_ptes++;
 		}
-		*pte = entries[k];
+		PT_STORE(*pte, entries[k]);
 		written++;
 	}
 	pt_debug_check_node(leaf, SGPU_PT_LEVELS - 1);
@@ -254,30 +331,42 @@ int sgpu_pt_map_huge(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 	for (int level = 0; level < HUGE_LEVEL; level++) {
 		i = pt_index(va, level);
 		if (!node->child[i]) {
-			node->child[i] = pt_node_alloc(pt);
-			if (!node->child[i])
+			struct sgpu_pt_node *child = pt_node_alloc(pt);
+
+			if (!child)
 				return -ENOMEM;
+			PT_STORE_PTR(node->child[i], child);
 			node->used++;
 		}
 		node = node->child[i];
 	}
 	i = pt_index(va, HUGE_LEVEL);
 	if (!node->huge) {
-		node->huge = calloc(SGPU_PT_ENTRIES, sizeof(*node->huge));
-		if (!node->huge)
+		uint64_t *huge = calloc(SGPU_PT_ENTRIES, sizeof(*node->huge));
+
+		if (!huge)
 			return -ENOMEM;
+		PT_STORE_PTR(node->huge, huge);
 	}
-	if (node->child[i]) {
-		/* The 2 MiB page replaces the 4 KiB table under it. */
-		pt_free_subtree(pt, node->child[i], HUGE_LEVEL + 1);
-		node->child[i] = NULL;
-		node->used--;
-	}
+	/*
+	 * The 2 MiB entry goes in before the 4 KiB table under it goes away
+	 * (lookups look at the 2 MiB entry first): a lockless walk finds one
+	 * or the other, never a hole. The table is a leaf; it is retired.
+	 */
 	if (!node->huge[i]) {
 		node->used++;
 		pt->nr_huge++;
 	}
-	node->huge[i] = host | flags | SGPU_PTE_HUGE;
+	PT_STORE(node->huge[i], host | flags | SGPU_PTE_HUGE);
+	if (node->child[i]) {
+		struct sgpu_pt_node *leaf = node->child[i];
+
+		PT_STORE_PTR(node->child[i], NULL);
+		node->used--;
+		for (unsigned int k = 0; k < SGPU_PT_ENTRIES; k++)
+			pt->nr_ptes -= leaf->pte[k] != 0;
+		pt_node_retire(pt, leaf);
+	}
 	pt_debug_check_node(node, HUGE_LEVEL);
 	return 0;
 }
@@ -290,19 +379,19 @@ uint64_t sgpu_pt_lookup(const struct sgpu_pt *pt, uint64_t va)
 		return 0;
 	for (int level = 0; level < SGPU_PT_LEVELS - 1; level++) {
 		unsigned int i = pt_index(va, level);
+		const uint64_t *huge = level == HUGE_LEVEL ? PT_LOAD_PTR(node->huge)
+							   : NULL;
+		uint64_t e = huge ? PT_LOAD(huge[i]) : 0;
 
-		if (level == HUGE_LEVEL && node->huge && node->huge[i]) {
-			uint64_t e = node->huge[i];
-
+		if (e)
 			return ((e & SGPU_PTE_ADDR_MASK) +
 				(va & (SGPU_HUGE_SIZE - 1) & SGPU_PTE_ADDR_MASK)) |
 			       (e & SGPU_PTE_FLAGS);
-		}
-		node = node->child[i];
+		node = PT_LOAD_PTR(node->child[i]);
 		if (!node)
 			return 0;
 	}
-	return node->pte[pt_index(va, SGPU_PT_LEVELS - 1)];
+	return PT_LOAD(node->pte[pt_index(va, SGPU_PT_LEVELS - 1)]);
 }
 
 /* The HUGE_LEVEL node above @va, or NULL. */
@@ -314,7 +403,7 @@ static const struct sgpu_pt_node *pt_huge_level_node(const struct sgpu_pt *pt,
 	if (va >= SGPU_VA_LIMIT)
 		return NULL;
 	for (int level = 0; node && level < HUGE_LEVEL; level++)
-		node = node->child[pt_index(va, level)];
+		node = PT_LOAD_PTR(node->child[pt_index(va, level)]);
 	return node;
 }
 
@@ -323,6 +412,8 @@ unsigned int sgpu_pt_lookup_group(const struct sgpu_pt *pt, uint64_t va,
 {
 	const struct sgpu_pt_node *node = pt_huge_level_node(pt, va);
 	unsigned int i, first, found = 0;
+	const uint64_t *huge;
+	uint64_t e;
 
 	assert(n && n <= SGPU_BLOCK_PAGES && !(n & (n - 1)));
 	first = pt_index(va, SGPU_PT_LEVELS - 1) & ~(n - 1);
@@ -331,18 +422,17 @@ unsigned int sgpu_pt_lookup_group(const struct sgpu_pt *pt, uint64_t va,
 	if (!node)
 		return 0;
 	i = pt_index(va, HUGE_LEVEL);
-	if (node->huge && node->huge[i]) {
-		uint64_t e = node->huge[i];
-
+	huge = PT_LOAD_PTR(node->huge);
+	if (huge && (e = PT_LOAD(huge[i])) != 0) {
 		for (unsigned int k = 0; k < n; k++)
 			out[k] = (e + ((uint64_t)(first + k) << 12));
 		return n;
 	}
-	node = node->child[i];
+	node = PT_LOAD_PTR(node->child[i]);
 	if (!node)
 		return 0;
 	for (unsigned int k = 0; k < n; k++) {
-		out[k] = node->pte[first + k];
+		out[k] = PT_LOAD(node->pte[first + k]);
 		found += out[k] != 0;
 	}
 	return found;
@@ -394,7 +484,7 @@ static uint64_t pt_unmap_level(struct sgpu_pt *pt, struct sgpu_pt_node *node,
 
 		if (level == SGPU_PT_LEVELS - 1) {
 			if (node->pte[i]) {
-				node->pte[i] = 0;
+				PT_STORE(node->pte[i], 0);
 				node->used--;
 				pt->nr_ptes--;
 				cleared++;
@@ -402,7 +492,7 @@ static uint64_t pt_unmap_level(struct sgpu_pt *pt, struct sgpu_pt_node *node,
 			continue;
 		}
 		if (level == HUGE_LEVEL && node->huge && node->huge[i]) {
-			node->huge[i] = 0;
+			PT_STORE(node->huge[i], 0);
 			node->used--;
 			pt->nr_huge--;
 			cleared++;
@@ -414,9 +504,11 @@ static uint64_t pt_unmap_level(struct sgpu_pt *pt, struct sgpu_pt_node *node,
 					  start > lo ? start : lo,
 					  end < lo + span ? end : lo + span);
 		if (!node->child[i]->used) {
-			pt_node_free(pt, node->child[i]);
-			node->child[i] = NULL;
+			struct sgpu_pt_node *empty = node->child[i];
+
+			PT_STORE_PTR(node->child[i], NULL);
 			node->used--;
+			pt_node_retire(pt, empty);
 		}
 	}
 	return cleared;

@@ -16,8 +16,10 @@
  *                   model, the CPU virtual address of the page)
  *  12..63  the target (page aligned; 2 MiB aligned for HUGE)
  *
- * The table itself has no lock: the owning VM serialises updates and
- * lookups (see vm.c).
+ * The table itself has no lock: the owning VM serialises updates; lookups
+ * may also run without the VM's lock (vm.c's page walker): nodes a writer
+ * unlinks are retired, not freed, until the VM has waited for a grace
+ * period (pagetable.c, DOC: Locking).
  */
 #ifndef SVMCL_GPU_PAGETABLE_H
 #define SVMCL_GPU_PAGETABLE_H
@@ -63,9 +65,11 @@ struct sgpu_pt_node;
 
 struct sgpu_pt {
 	struct sgpu_pt_node *root;
-	uint64_t nr_tables;	/* allocated directory and leaf tables */
+	uint64_t nr_tables;	/* directory and leaf tables in the tree */
 	uint64_t nr_ptes;	/* valid 4 KiB leaf entries */
 	uint64_t nr_huge;	/* valid 2 MiB leaf entries */
+	struct sgpu_pt_node *retired;	/* unlinked, awaiting a grace period */
+	uint64_t nr_retired;
 };
 
 int sgpu_pt_init(struct sgpu_pt *pt);
@@ -121,6 +125,15 @@ unsigned int sgpu_pt_lookup_group(const struct sgpu_pt *pt, uint64_t va,
  */
 unsigned int sgpu_pt_block_bitmap(const struct sgpu_pt *pt, uint64_t block,
 				  uint64_t bits[SGPU_BLOCK_PAGES / 64]);
+/*
+ * Retired nodes (unlinked by unmaps and by 2 MiB maps replacing a table):
+ * take the list (writer side, under the VM's update lock), and free it once
+ * no lockless walk can be inside any of them, or put it back if that could
+ * not be established. sgpu_pt_fini() frees whatever is still retired.
+ */
+struct sgpu_pt_node *sgpu_pt_retired_take(struct sgpu_pt *pt);
+void sgpu_pt_retired_free(struct sgpu_pt_node *list);
+void sgpu_pt_retired_putback(struct sgpu_pt *pt, struct sgpu_pt_node *list);
 /* Walks the whole table: 0 when consistent, -EUCLEAN with a message. */
 int sgpu_pt_check(const struct sgpu_pt *pt);
 

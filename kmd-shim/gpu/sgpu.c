@@ -110,6 +110,7 @@ void sgpu_cu_counters_sum(const struct sgpu *gpu, struct sgpu_cu_counters *sum)
 		SUM(l2_hits);
 		SUM(l2_misses);
 		SUM(walks);
+		SUM(locked_walks);
 		SUM(fill_ahead);
 		SUM(work_groups);
 		SUM(faults);
@@ -179,9 +180,11 @@ static void sgpu_print_stats(const struct sgpu *gpu)
 {
 	const struct sgpu_config *cfg = &gpu->cfg;
 	struct kmd_gpu_stats s;
+	struct sgpu_cu_counters c;
 	char l1[96];
 
 	sgpu_stats_fill(gpu, &s);
+	sgpu_cu_counters_sum(gpu, &c);
 	if (s.flags & KMD_GPU_STATS_L1_COUNTED)
 		snprintf(l1, sizeof(l1), "%llu hits, %llu misses (%.2f%% hit rate)",
 			 U(s.tlb_l1_hits), U(s.tlb_l1_misses),
@@ -201,11 +204,12 @@ static void sgpu_print_stats(const struct sgpu *gpu)
 		"  dispatches        %llu (%llu inline only), %llu work-groups\n"
 		"  L1 TLB            %s\n"
 		"  L2 TLB            %llu hits, %llu misses (%.1f%% hit rate)\n"
-		"  page walks        %llu (%llu lines filled ahead)\n",
+		"  page walks        %llu (%llu lines filled ahead, %llu "
+		"redone under the VM lock)\n",
 		U(s.dispatches), U(s.inline_dispatches), U(s.work_groups), l1,
 		U(s.tlb_l2_hits), U(s.tlb_l2_misses),
 		100.0 * ratio(s.tlb_l2_hits, s.tlb_l2_hits + s.tlb_l2_misses),
-		U(s.walks), U(s.tlb_fill_ahead));
+		U(s.walks), U(s.tlb_fill_ahead), U(c.locked_walks));
 	fprintf(stderr,
 		"  faults            %llu raised, %llu records in %llu batches "
 		"(%.1f per batch, max %llu)\n"
@@ -213,7 +217,8 @@ static void sgpu_print_stats(const struct sgpu *gpu)
 		"(%.2f records per window)\n"
 		"  pages             %llu committed by faults, %llu by prefetch "
 		"(%.1f per batch); %llu retries, %llu cancelled\n"
-		"  prefetch          %llu regions, %llu failed\n"
+		"  prefetch          %llu regions, %llu failed, %llu chunks "
+		"shared\n"
 		"  fault service     %.1f us per batch; %.1f us per fault "
 		"from post to reply\n",
 		U(s.faults), U(s.fault_records), U(s.fault_batches),
@@ -224,6 +229,7 @@ static void sgpu_print_stats(const struct sgpu *gpu)
 		ratio(s.fault_pages + s.prefetch_pages, s.fault_batches),
 		U(s.fault_retries), U(s.fault_cancelled),
 		U(s.prefetch_regions), U(s.prefetch_failed),
+		U(atomic_load(&gpu->stats.prefetch_shared)),
 		ratio(s.fault_service_ns, s.fault_batches) / 1e3,
 		ratio(s.fault_wait_ns, s.faults) / 1e3);
 	fprintf(stderr,
@@ -231,13 +237,15 @@ static void sgpu_print_stats(const struct sgpu *gpu)
 		"  shootdowns        %llu, %.2f us average, %.2f us max; "
 		"%llu unit waits, %llu timeouts\n"
 		"  VRAM              %llu pages migrated in, %llu back, "
-		"%llu evicted; %llu VRAM PTEs; %llu of %llu pages used\n"
+		"%llu evicted (%llu undone); %llu VRAM PTEs; %llu of %llu "
+		"pages used\n"
 		"  unresolved faults %llu\n",
 		U(s.invalidations), U(s.invalidated_ptes), U(s.shootdowns),
 		ratio(s.shootdown_ns, s.shootdowns) / 1e3,
 		(double)s.shootdown_ns_max / 1e3, U(s.shootdown_waits),
 		U(s.shootdown_timeouts), U(s.migrations),
-		U(s.migrations_back), U(s.evictions), U(s.vram_ptes),
+		U(s.migrations_back), U(s.evictions),
+		U(atomic_load(&gpu->stats.evictions_undone)), U(s.vram_ptes),
 		U(s.vram_used), U(s.vram_total), U(s.device_faults));
 }
 

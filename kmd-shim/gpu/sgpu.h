@@ -160,6 +160,7 @@ struct sgpu_cu_counters {
 	uint64_t l2_hits;
 	uint64_t l2_misses;
 	uint64_t walks;
+	uint64_t locked_walks;	/* walks redone under vm->lock (raced) */
 	uint64_t fill_ahead;	/* extra L1 lines filled by walks */
 	uint64_t work_groups;
 	uint64_t faults;	/* faults this unit raised */
@@ -203,6 +204,30 @@ struct sgpu_fault_scratch {
 
 #define SGPU_FAULT_SLOTS_MAX 8
 
+/*
+ * struct sgpu_block_work - the 2 MiB block a service slot works in, and
+ * the part of its work other servicers may take (fault_service.c).
+ * @key: the block (block address | VM id | 1), 0 when none. Written by
+ *	the slot's holder only.
+ * @cursor: the populated-block extension in progress, offered in chunks:
+ *	bits 0-15 the next page not yet taken, bits 16-31 the end, bits
+ *	32-47 the start (pages of the block); taken with a compare-and-swap.
+ *	Next == end: nothing offered.
+ * @inflight: servicers of other slots that may be taking or servicing a
+ *	chunk; the holder waits for 0 before it offers new work.
+ * @helpers: servicers of other slots waiting for this block; the holder
+ *	cuts its work into that many more chunks.
+ * @resident: the block's resident-page bitmap when the work was offered
+ *	(for the prefetch counter of whoever services a chunk).
+ */
+struct sgpu_block_work {
+	atomic_uint_fast64_t key;
+	atomic_uint_fast64_t cursor;
+	atomic_uint inflight;
+	atomic_uint helpers;
+	uint64_t resident[SGPU_BLOCK_PAGES / 64];
+} __attribute__((aligned(64)));
+
 /**
  * struct sgpu_fault_buffer - the GPU's fault buffer and service state.
  * @lock: protects @ring, @head and @count (a short spinlock: posting and
@@ -228,7 +253,7 @@ struct sgpu_fault_buffer {
 	unsigned int batch_size;
 	struct sgpu_fault_scratch scratch[SGPU_FAULT_SLOTS_MAX];
 	/* The 2 MiB block each slot is working on (fault_service.c). */
-	atomic_uint_fast64_t slot_block[SGPU_FAULT_SLOTS_MAX];
+	struct sgpu_block_work slot_work[SGPU_FAULT_SLOTS_MAX];
 };
 
 int sgpu_fault_buffer_init(struct sgpu_fault_buffer *fb, unsigned int batch,
@@ -250,6 +275,17 @@ int sgpu_fault_raise(struct sgpu_cu *cu, struct sgpu_vm *vm, uint64_t va,
 /* fault_service.c: one drained batch; replies to every record. */
 void sgpu_fault_service_batch(struct sgpu *gpu, struct sgpu_fault_scratch *sc,
 			      unsigned int n);
+/* The claim key of @addr's 2 MiB block in @vm (fault_service.c). */
+uint64_t sgpu_fault_block_key(const struct sgpu_vm *vm, uint64_t addr);
+/*
+ * sgpu_fault_block_help() - a servicer waiting for block @key, held by
+ * service slot @owner, services chunks of the populated-block extension
+ * that slot offers (gpu->faults.slot_work[@owner]) with its own scratch
+ * @sc, until none is left. Takes nothing when the slot moved on.
+ */
+void sgpu_fault_block_help(struct sgpu *gpu, struct sgpu_fault_scratch *sc,
+			   struct sgpu_vm *vm, unsigned int owner, uint64_t key,
+			   uint64_t deadline);
 
 /* ---------------------------------------------------------------------- */
 /* prefetch.c */
@@ -285,6 +321,11 @@ void sgpu_prefetch_region(struct sgpu *gpu, struct sgpu_vm *vm,
  *	for reading by page walks.
  * @notifier: interval notifier over the whole user address space (the VM
  *	mirrors the process); its sequence is only changed under @lock.
+ * @gen: invalidation generation, a seqcount: odd while a writer holding
+ *	@lock for writing clears entries and shoots down lines (or replaces
+ *	an entry), bumped again when it is done. Lockless page walks
+ *	(sgpu_vm_walk_fill()) sample it before the walk and check it inside
+ *	the unit's l2.lock before they fill (vm.c, DOC: Locking).
  */
 struct sgpu_vm {
 	struct sgpu *gpu;
@@ -292,6 +333,7 @@ struct sgpu_vm {
 	uint32_t flags;
 	int owner_fd;
 	pthread_rwlock_t lock;
+	atomic_uint_fast64_t gen;
 	struct sgpu_pt pt;
 	struct mm_struct *mm;
 	struct mmu_interval_notifier notifier;
@@ -395,6 +437,7 @@ struct sgpu_stats {
 	atomic_uint_fast64_t prefetch_regions;
 	atomic_uint_fast64_t prefetch_pages;	/* committed by prefetch */
 	atomic_uint_fast64_t prefetch_failed;
+	atomic_uint_fast64_t prefetch_shared;	/* chunks serviced by helpers */
 	atomic_uint_fast64_t invalidations;
 	atomic_uint_fast64_t invalidated_ptes;
 	atomic_uint_fast64_t shootdowns;
@@ -406,6 +449,7 @@ struct sgpu_stats {
 	atomic_uint_fast64_t migrations;	/* pages moved into VRAM */
 	atomic_uint_fast64_t migrations_back;	/* pages moved back on request */
 	atomic_uint_fast64_t evictions;	/* pages evicted under pressure */
+	atomic_uint_fast64_t evictions_undone;	/* moved back: migration failed */
 	atomic_uint_fast64_t vram_ptes;	/* VRAM-target PTEs committed */
 };
 
@@ -425,9 +469,13 @@ struct sgpu_stats {
  * @va: per device page, the CPU page it was last migrated for (0: none).
  *	A page faulted back by the CPU keeps its stale entry until eviction
  *	checks it against the registry (hmm_devmem_lookup()).
- * @stamp: per device page, the @clock value of its last migration or
- *	device fault commit: the LRU order. Relaxed atomics, written by
- *	commits under vm->lock only (not @lock).
+ * @stamp: per device page, the @clock value of its last migration, device
+ *	fault commit, or access seen by the eviction clock: the LRU order.
+ *	Relaxed atomics (commits write it under vm->lock, not @lock).
+ * @accessed: per device page, the accessed bit: set by page walks that
+ *	fill a line for the page, and by the eviction clock's sampling of the
+ *	units' TLB lines; the clock turns it into a fresh stamp and clears it
+ *	(second chance). Relaxed atomics.
  * @mig_start, @mig_end: the range of the migration to VRAM in flight;
  *	device faults on it wait until it ends (sgpu_vram_fault_enter()).
  * @faulting: fault loops inside hmm_range_fault(); a migration to VRAM
@@ -441,6 +489,7 @@ struct sgpu_vram {
 	uint64_t npages;
 	uint64_t *va;
 	atomic_uint_fast64_t *stamp;
+	atomic_uchar *accessed;
 	atomic_uint_fast64_t clock;
 	/* The range a migration to VRAM is moving, 0/0 when none. */
 	atomic_uint_fast64_t mig_start;
@@ -478,6 +527,14 @@ bool sgpu_vram_fault_enter(struct sgpu *gpu, uint64_t start, uint64_t end);
 void sgpu_vram_fault_exit(struct sgpu *gpu);
 /* Commit side: the device page at aperture offset @off was used now. */
 void sgpu_vram_touch(struct sgpu *gpu, uint64_t off);
+/* Walk side: a unit filled a line for the device page at offset @off. */
+void sgpu_vram_mark_accessed(struct sgpu *gpu, uint64_t off);
+/*
+ * The eviction clock's sampling: collect the accessed bits (walks, and
+ * every unit's TLB lines into VRAM, which are cleared) and give each
+ * accessed page a fresh stamp. Return: the pages found accessed.
+ */
+uint64_t sgpu_vram_age(struct sgpu *gpu);
 
 /**
  * struct sgpu - the device.
@@ -526,6 +583,9 @@ struct sgpu {
 	/* Tests only: skip the quiescent-point wait, to show that the
 	 * shootdown stress test detects the stale use that follows. */
 	bool test_skip_quiesce;
+	/* Tests only: the next migration to VRAM fails with this error after
+	 * its evictions (vram.c's rollback). */
+	int test_fail_migration;
 
 	struct sgpu_stats stats;
 };
@@ -567,19 +627,35 @@ void sgpu_cu_tlb_flush_l1(struct sgpu_cu *cu);
 void sgpu_cu_tlb_flush_range(struct sgpu_cu *cu, uint64_t start, uint64_t end);
 void sgpu_cu_tlb_fill(struct sgpu_cu *cu, uint64_t va, uint64_t host,
 		      bool writable);
-void sgpu_cu_tlb_fill_group(struct sgpu_cu *cu, uint64_t va0,
+bool sgpu_cu_tlb_fill_group(struct sgpu_cu *cu, uint64_t va0,
 			    const uint64_t *lines, unsigned int n,
-			    unsigned int demand);
+			    unsigned int demand, const atomic_uint_fast64_t *gen,
+			    uint64_t expect);
 uint64_t sgpu_cu_tlb_l2_lookup(struct sgpu_cu *cu, uint64_t va,
 			       bool need_write);
 uint64_t sgpu_cu_tlb_l2_lookup_pass(struct sgpu_cu *cu, uint64_t va,
 				    bool need_write);
 /* The line of @va in @cu's first level, if it translates @va's page. */
 bool sgpu_cu_tlb_holds(struct sgpu_cu *cu, uint64_t va);
+/* Marks and clears the lines that reach [base, base + size) (vram.c). */
+unsigned int sgpu_cu_tlb_sample(struct sgpu_cu *cu, uint64_t base,
+				uint64_t size, atomic_uchar *accessed);
 
 /* shootdown.c */
 void sgpu_gpu_shootdown(struct sgpu *gpu, uint64_t start, uint64_t end);
-void sgpu_quiesce_wait(struct sgpu *gpu, const struct sgpu_vm *vm);
+/*
+ * Waits until every unit running a dispatch of @vm (any VM if NULL) that
+ * was in device code has passed a quiescent point. Return: true when all
+ * did, false on a timeout (or when a test skips the wait): then a unit may
+ * still hold what it had, and nothing it could be using may be freed.
+ */
+bool sgpu_quiesce_wait(struct sgpu *gpu, const struct sgpu_vm *vm);
+/*
+ * Takes and drops every unit's l2.lock: orders what the caller wrote
+ * before against the quiescent points units pass inside that lock, as a
+ * shootdown does, without clearing anything (vm.c's grace period).
+ */
+void sgpu_gpu_sync_units(struct sgpu *gpu);
 /* Unit side: device code starts or ends (a fault wait, a group's end). */
 void sgpu_qs_enter(struct sgpu_cu *cu);
 void sgpu_qs_exit(struct sgpu_cu *cu);

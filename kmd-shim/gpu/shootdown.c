@@ -194,10 +194,12 @@ static bool qs_wait_unit(struct sgpu *gpu, struct sgpu_cu *cu, uint64_t seen)
 	return moved;
 }
 
-void sgpu_quiesce_wait(struct sgpu *gpu, const struct sgpu_vm *vm)
+bool sgpu_quiesce_wait(struct sgpu *gpu, const struct sgpu_vm *vm)
 {
+	bool all_moved = true;
+
 	if (gpu->test_skip_quiesce)
-		return;
+		return false;	/* nothing was waited for */
 	/* Order the line clears before the samples (pairs with qs_add). */
 	atomic_thread_fence(memory_order_seq_cst);
 	for (unsigned int i = 0; i < gpu->nr_units; i++) {
@@ -210,7 +212,18 @@ void sgpu_quiesce_wait(struct sgpu *gpu, const struct sgpu_vm *vm)
 		if (vm && atomic_load(&cu->active_vm) != vm)
 			continue;
 		sgpu_stat_add(gpu, shootdown_waits, 1);
-		if (!qs_wait_unit(gpu, cu, seen))
+		if (!qs_wait_unit(gpu, cu, seen)) {
 			sgpu_stat_add(gpu, shootdown_timeouts, 1);
+			all_moved = false;
+		}
+	}
+	return all_moved;
+}
+
+void sgpu_gpu_sync_units(struct sgpu *gpu)
+{
+	for (unsigned int i = 0; i < gpu->nr_units; i++) {
+		pthread_spin_lock(&gpu->cus[i].l2.lock);
+		pthread_spin_unlock(&gpu->cus[i].l2.lock);
 	}
 }

@@ -272,7 +272,10 @@ void sgpu_cu_tlb_fill(struct sgpu_cu *cu, uint64_t va, uint64_t host,
 
 /*
  * Fills @n consecutive first-level lines from the page at @va0 (the page
- * walker's fill-ahead): @lines[k] is the host page of page k with bit 0
+ * walker's fill-ahead), unless *@gen is no longer @expect once l2.lock is
+ * held (a lockless walk raced an invalidation, vm.c): then nothing is
+ * filled and false is returned. @gen NULL: no check (walk under the VM
+ * lock). @lines[k] is the host page of page k with bit 0
  * set when writable, or 0 to leave that line alone. The line of @demand
  * (an index into @lines) is filled as sgpu_cu_tlb_fill() does; the others
  * are speculative: the lines they replace are dropped rather than moved
@@ -283,11 +286,21 @@ void sgpu_cu_tlb_fill(struct sgpu_cu *cu, uint64_t va, uint64_t host,
  * permissions, which only sends a write to the walk. One lock round trip
  * for the group. Owning unit, VM lock held for reading.
  */
-void sgpu_cu_tlb_fill_group(struct sgpu_cu *cu, uint64_t va0,
+bool sgpu_cu_tlb_fill_group(struct sgpu_cu *cu, uint64_t va0,
 			    const uint64_t *lines, unsigned int n,
-			    unsigned int demand)
+			    unsigned int demand, const atomic_uint_fast64_t *gen,
+			    uint64_t expect)
 {
 	pthread_spin_lock(&cu->l2.lock);
+	/*
+	 * Inside the lock that shootdowns take: if an invalidation's line
+	 * clear of this unit came before, its generation bump (made before
+	 * it) is seen here; if it comes after, it clears what is filled now.
+	 */
+	if (gen && atomic_load_explicit(gen, memory_order_relaxed) != expect) {
+		pthread_spin_unlock(&cu->l2.lock);
+		return false;
+	}
 	for (unsigned int k = 0; k < n; k++) {
 		uint64_t page = (va0 & SGPU_PAGE_MASK) + ((uint64_t)k << SGPU_PAGE_SHIFT);
 
@@ -301,6 +314,7 @@ void sgpu_cu_tlb_fill_group(struct sgpu_cu *cu, uint64_t va0,
 			      lines[k] & 1);
 	}
 	pthread_spin_unlock(&cu->l2.lock);
+	return true;
 }
 
 static uint64_t l2_lookup(struct sgpu_cu *cu, uint64_t va, bool need_write,
@@ -356,6 +370,49 @@ uint64_t sgpu_cu_tlb_l2_lookup_pass(struct sgpu_cu *cu, uint64_t va,
 				    bool need_write)
 {
 	return l2_lookup(cu, va, need_write, true);
+}
+
+/*
+ * The eviction clock's access sampling (vram.c): every line of either level
+ * whose host page lies in [base, base + size) marks that page in
+ * @accessed (one byte per page) and is cleared, so that the page is marked
+ * again only if the unit uses it again (its next access walks), like
+ * Linux's test-and-clear of a PTE's accessed bit with its TLB flush.
+ * Clearing a line is always allowed (shootdowns do it from any thread).
+ * Return: the lines cleared.
+ */
+unsigned int sgpu_cu_tlb_sample(struct sgpu_cu *cu, uint64_t base,
+				uint64_t size, atomic_uchar *accessed)
+{
+	unsigned int n = 0;
+
+	pthread_spin_lock(&cu->l2.lock);
+	for (unsigned int i = 0; i < SGPU_TLB_L1_ENTRIES; i++) {
+		struct sgpu_tlb_entry *e = &cu->l1[i];
+		uint64_t tag = __atomic_load_n(&e->tag_read, __ATOMIC_RELAXED);
+		uint64_t host = tag + (uint64_t)e->addend;
+
+		if (tag == SGPU_TLB_INVALID_TAG || host < base ||
+		    host - base >= size)
+			continue;
+		atomic_store_explicit(&accessed[(host - base) >> SGPU_PAGE_SHIFT],
+				      1, memory_order_relaxed);
+		tlb_line_invalidate(e);
+		n++;
+	}
+	for (size_t i = 0; i < (size_t)cu->l2.sets * cu->l2.ways; i++) {
+		struct sgpu_tlb_l2_line *l = &cu->l2.line[i];
+
+		if (!(l->tag & SGPU_L2_VALID) || l->host < base ||
+		    l->host - base >= size)
+			continue;
+		atomic_store_explicit(&accessed[(l->host - base) >> SGPU_PAGE_SHIFT],
+				      1, memory_order_relaxed);
+		l->tag = 0;
+		n++;
+	}
+	pthread_spin_unlock(&cu->l2.lock);
+	return n;
 }
 
 bool sgpu_cu_tlb_holds(struct sgpu_cu *cu, uint64_t va)

@@ -22,7 +22,8 @@
  * (sgpu_vm_map_page()); its faults are cancelled.
  *
  * The page walker (sgpu_vm_walk_fill()) resolves a first-level miss:
- * second level, else the page table. A walk that finds its entry also
+ * second level, else the page table, walked without the VM's lock (see
+ * DOC: Locking). A walk that finds its entry also
  * fills the first-level lines of the other valid pages of the same 256 KiB
  * group ("fill-ahead"), the software form of the fragment / big-page TLB
  * entries of GPU MMUs: one walk per 64 pages for a stream. A leaf entry's
@@ -42,11 +43,42 @@
  *
  * DOC: Locking
  *
- * vm->lock (rwlock) protects vm->pt and orders commits and TLB fills
+ * vm->lock (rwlock) serialises changes to vm->pt and orders commits
  * against invalidations: the invalidate callback takes it for writing,
- * calls mmu_interval_set_seq(), clears the PTEs and the TLB lines; page
- * walks and their fills take it for reading. gpu->vm_lock protects the
- * list of VMs. Neither is held while calling into the HMM core, nor during
+ * calls mmu_interval_set_seq(), clears the PTEs and the TLB lines; commits
+ * take it for writing after mmu_interval_read_retry(); the fault service's
+ * lookups take it for reading. gpu->vm_lock protects the list of VMs.
+ *
+ * Lockless page walks. A compute unit's walk takes no VM lock (with all
+ * units streaming, readers and commits contended on it, and a reader that
+ * found a commit in progress slept on a futex: a wake-up costs ~40 us).
+ * It is validated by vm->gen, a seqcount in the manner of
+ * mmu_interval_read_begin()/read_retry():
+ *
+ *	writer (vm->lock held for writing)	walker (a unit, in its miss path)
+ *	gen++ (odd)				g = gen; odd: take the lock
+ *	clear / replace PTEs			walk (atomic loads, pagetable.c)
+ *	shoot down every unit's lines,		lock cu->l2.lock
+ *	  each under its cu->l2.lock		  gen != g: fill nothing, walk
+ *	gen++ (even)				  again under the lock
+ *						  fill the lines
+ *						unlock cu->l2.lock
+ *
+ * Either the writer cleared this unit's lines before the walker's fill
+ * (then its first bump, made before, is seen inside the lock and the fill
+ * is dropped) or after it (then the clear removes what was filled, and the
+ * quiescent-point wait that follows covers any use in between, exactly as
+ * for a fill under the lock). Commits that only add entries need no bump:
+ * a walker that sees a new entry early uses a translation that is already
+ * valid, and one that sees it late faults and finds it resident. Nodes a
+ * writer unlinks are retired, not freed (pagetable.c); they are freed after
+ * a grace period: the shootdown (or sgpu_gpu_sync_units()) orders the
+ * unlinking against every unit's quiescent point, and sgpu_quiesce_wait()
+ * waits until every unit that was inside its miss path has left it
+ * (vm_reclaim()). A wait that times out keeps the nodes for the next one.
+ * When the walk finds no usable entry, the unit raises a fault; the
+ * fault service checks under the lock (records_resident()), so a walk
+ * that raced a commit costs a round trip, never a wrong cancel. Neither is held while calling into the HMM core, nor during
  * the quiescent-point wait. The fault loop's hmm_range_fault() is
  * bracketed by sgpu_vram_fault_enter()/exit(), a lock-free handshake with
  * migrations to VRAM (vram.c); it holds no lock while it waits there.
@@ -84,14 +116,69 @@ static struct sgpu_vm *to_vm(struct mmu_interval_notifier *mni)
 				  __builtin_offsetof(struct sgpu_vm, notifier));
 }
 
+/* The writer side of vm->gen; caller holds vm->lock for writing. */
+static void __sgpu_vm_gen_begin(struct sgpu_vm *vm)
+{
+	/* A full barrier: the bump is visible before any line is cleared. */
+	atomic_fetch_add(&vm->gen, 1);
+}
+
+static void __sgpu_vm_gen_end(struct sgpu_vm *vm)
+{
+	atomic_fetch_add(&vm->gen, 1);
+}
+
 /* Clears [start, end) and its TLB lines; caller holds vm->lock for writing. */
 static uint64_t __sgpu_vm_unmap(struct sgpu_vm *vm, uint64_t start,
 				uint64_t end)
 {
-	uint64_t cleared = sgpu_pt_unmap_range(&vm->pt, start, end);
+	uint64_t cleared;
 
+	__sgpu_vm_gen_begin(vm);
+	cleared = sgpu_pt_unmap_range(&vm->pt, start, end);
 	sgpu_gpu_shootdown(vm->gpu, start, end);
+	__sgpu_vm_gen_end(vm);
 	return cleared;
+}
+
+/*
+ * Frees the retired page-table nodes of @list after a grace period: no
+ * unit is still inside a lockless walk that began before they were
+ * unlinked. The caller took @list under vm->lock after a shootdown or a
+ * sgpu_gpu_sync_units() that followed the unlinking, and holds no lock.
+ */
+static void vm_reclaim(struct sgpu_vm *vm, struct sgpu_pt_node *list,
+		       bool quiesced)
+{
+	if (!list)
+		return;
+	if (!quiesced)
+		quiesced = sgpu_quiesce_wait(vm->gpu, vm);
+	if (quiesced) {
+		sgpu_pt_retired_free(list);
+		return;
+	}
+	/* A unit did not move in time: keep them for a later grace period. */
+	pthread_rwlock_wrlock(&vm->lock);
+	sgpu_pt_retired_putback(&vm->pt, list);
+	pthread_rwlock_unlock(&vm->lock);
+}
+
+/* Nodes a commit retired (2 MiB pages over tables) are freed in batches. */
+#define SGPU_VM_RECLAIM_BATCH 64
+
+static void vm_reclaim_commit(struct sgpu_vm *vm)
+{
+	struct sgpu_pt_node *list;
+
+	if (__atomic_load_n(&vm->pt.nr_retired, __ATOMIC_RELAXED) <
+	    SGPU_VM_RECLAIM_BATCH)
+		return;
+	pthread_rwlock_wrlock(&vm->lock);
+	sgpu_gpu_sync_units(vm->gpu);
+	list = sgpu_pt_retired_take(&vm->pt);
+	pthread_rwlock_unlock(&vm->lock);
+	vm_reclaim(vm, list, false);
 }
 
 static void sgpu_vm_count_shootdown(struct sgpu *gpu, uint64_t start_ns)
@@ -109,6 +196,7 @@ static bool sgpu_vm_invalidate_cb(struct mmu_interval_notifier *mni,
 {
 	struct sgpu_vm *vm = to_vm(mni);
 	uint64_t start = sgpu_now_ns(), cleared;
+	struct sgpu_pt_node *retired;
 
 	/*
 	 * MIGRATE events are handled like any other, our own (owner ==
@@ -128,8 +216,9 @@ static bool sgpu_vm_invalidate_cb(struct mmu_interval_notifier *mni,
 
 	mmu_interval_set_seq(mni, cur_seq);
 	cleared = __sgpu_vm_unmap(vm, range->start, range->end);
+	retired = sgpu_pt_retired_take(&vm->pt);
 	pthread_rwlock_unlock(&vm->lock);
-	sgpu_quiesce_wait(vm->gpu, vm);
+	vm_reclaim(vm, retired, sgpu_quiesce_wait(vm->gpu, vm));
 
 	sgpu_stat_add(vm->gpu, invalidations, 1);
 	sgpu_stat_add(vm->gpu, invalidated_ptes, cleared);
@@ -237,6 +326,7 @@ void sgpu_vm_destroy(struct sgpu_vm *vm)
 	}
 	/* No unit can hold lines of this VM past the next VM switch. */
 	sgpu_gpu_shootdown(gpu, 0, SGPU_VA_LIMIT);
+	/* No unit runs a dispatch of it any more: nothing walks it. */
 	sgpu_pt_fini(&vm->pt);
 	pthread_rwlock_destroy(&vm->lock);
 	free(vm->commit_run);
@@ -274,12 +364,12 @@ uint64_t sgpu_vm_pte_host(const struct sgpu_vm *vm, uint64_t pte)
  * sgpu_vm_walk_fill() - the miss path below the first-level TLB: look @va
  * up in @cu's second level (passing the unit's quiescent point there if
  * @pass), else walk the page table and, when the entry grants @need_write,
- * fill @cu's first level (and fill ahead) under vm->lock held for reading.
- * Filling under the same lock that the invalidate callback holds for
- * writing is what guarantees that no line is filled from an entry an
- * invalidation has already cleared (the walk and the fill cannot straddle
- * the callback's clear-and-shootdown). The second-level lookup needs no VM
- * lock (tlb.c).
+ * fill @cu's first level (and fill ahead). The walk is lockless, validated
+ * by vm->gen inside the unit's l2.lock (DOC: Locking): no line is filled
+ * from an entry an invalidation has already cleared. A walk that finds
+ * the generation odd, or changed at the fill, walks again under vm->lock
+ * held for reading, where no invalidation can run (which bounds the
+ * retries at one). The second-level lookup needs no VM lock (tlb.c).
  *
  * Return: the host address of @va, or 0 when the entry is missing or lacks
  * the permission (the caller raises a device fault).
@@ -297,29 +387,53 @@ uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu *cu,
 		sgpu_count(&cu->cnt.l2_hits, 1);
 		return host;
 	}
-	pthread_rwlock_rdlock(&vm->lock);
-	sgpu_pt_lookup_group(&vm->pt, va, SGPU_FILL_AHEAD_PAGES, group);
-	pte = group[idx];
-	if ((pte & SGPU_PTE_VALID) && (!need_write || (pte & SGPU_PTE_WRITE)))
-		host = sgpu_vm_pte_host(vm, pte);
-	if (host) {
+	sgpu_count(&cu->cnt.l2_misses, 1);
+	sgpu_count(&cu->cnt.walks, 1);
+
+	for (bool locked = false;; locked = true) {
+		uint64_t gen = 0;
 		unsigned int ahead = 0;
 
+		if (locked) {
+			pthread_rwlock_rdlock(&vm->lock);
+			sgpu_count(&cu->cnt.locked_walks, 1);
+		} else {
+			gen = atomic_load_explicit(&vm->gen, memory_order_acquire);
+			if (gen & 1)
+				continue;	/* an invalidation is running */
+		}
+		sgpu_pt_lookup_group(&vm->pt, va, SGPU_FILL_AHEAD_PAGES, group);
+		pte = group[idx];
+		host = 0;
+		if ((pte & SGPU_PTE_VALID) &&
+		    (!need_write || (pte & SGPU_PTE_WRITE)))
+			host = sgpu_vm_pte_host(vm, pte);
+		if (!host) {
+			/* Raise a fault; the service checks under the lock. */
+			if (locked)
+				pthread_rwlock_unlock(&vm->lock);
+			return 0;
+		}
 		for (unsigned int k = 0; k < SGPU_FILL_AHEAD_PAGES; k++) {
 			uint64_t h = sgpu_vm_pte_host(vm, group[k]);
 
 			lines[k] = h ? h | !!(group[k] & SGPU_PTE_WRITE) : 0;
 			ahead += k != idx && h;
 		}
-		sgpu_cu_tlb_fill_group(cu, va & ~(SGPU_FILL_AHEAD_SIZE - 1), lines,
-				       SGPU_FILL_AHEAD_PAGES, idx);
-		sgpu_count(&cu->cnt.fill_ahead, ahead);
-		host |= va & ~SGPU_PAGE_MASK;
+		if (sgpu_cu_tlb_fill_group(cu, va & ~(SGPU_FILL_AHEAD_SIZE - 1),
+					   lines, SGPU_FILL_AHEAD_PAGES, idx,
+					   locked ? NULL : &vm->gen, gen)) {
+			if (locked)
+				pthread_rwlock_unlock(&vm->lock);
+			/* The accessed bit of the eviction clock (vram.c). */
+			if (sgpu_pte_is_vram(pte))
+				sgpu_vram_mark_accessed(vm->gpu,
+							sgpu_pte_target(pte));
+			sgpu_count(&cu->cnt.fill_ahead, ahead);
+			return host | (va & ~SGPU_PAGE_MASK);
+		}
+		/* Raced an invalidation: walk again under the lock. */
 	}
-	pthread_rwlock_unlock(&vm->lock);
-	sgpu_count(&cu->cnt.l2_misses, 1);
-	sgpu_count(&cu->cnt.walks, 1);
-	return host;
 }
 
 /*
@@ -331,8 +445,13 @@ static void __sgpu_vm_split_huge(struct sgpu_vm *vm, uint64_t va)
 {
 	uint64_t block = va & ~(SGPU_HUGE_SIZE - 1);
 
-	if (sgpu_pt_lookup(&vm->pt, va) & SGPU_PTE_HUGE)
+	if (sgpu_pt_lookup(&vm->pt, va) & SGPU_PTE_HUGE) {
+		/* The caller's map drops the 2 MiB entry: an invalidation. */
+		__sgpu_vm_gen_begin(vm);
+		sgpu_pt_unmap_range(&vm->pt, block, block + SGPU_HUGE_SIZE);
 		sgpu_gpu_shootdown(vm->gpu, block, block + SGPU_HUGE_SIZE);
+		__sgpu_vm_gen_end(vm);
+	}
 }
 
 /* Writes the gathered run; caller holds vm->lock for writing. */
@@ -484,6 +603,7 @@ int sgpu_vm_fault_range(struct sgpu_vm *vm, uint64_t start, uint64_t end,
 		}
 		*committed = __sgpu_vm_commit(vm, &range);
 		pthread_rwlock_unlock(&vm->lock);
+		vm_reclaim_commit(vm);
 		return 0;
 retry:
 		sgpu_stat_add(vm->gpu, fault_retries, 1);
@@ -493,6 +613,7 @@ retry:
 void sgpu_vm_invalidate(struct sgpu_vm *vm, uint64_t start, uint64_t end)
 {
 	uint64_t t0 = sgpu_now_ns(), cleared;
+	struct sgpu_pt_node *retired;
 
 	if (vm->mm) {
 		/* Through the mm, so that concurrent faults see the sequence. */
@@ -501,8 +622,9 @@ void sgpu_vm_invalidate(struct sgpu_vm *vm, uint64_t start, uint64_t end)
 	}
 	pthread_rwlock_wrlock(&vm->lock);
 	cleared = __sgpu_vm_unmap(vm, start, end);
+	retired = sgpu_pt_retired_take(&vm->pt);
 	pthread_rwlock_unlock(&vm->lock);
-	sgpu_quiesce_wait(vm->gpu, vm);
+	vm_reclaim(vm, retired, sgpu_quiesce_wait(vm->gpu, vm));
 	sgpu_stat_add(vm->gpu, invalidations, 1);
 	sgpu_stat_add(vm->gpu, invalidated_ptes, cleared);
 	sgpu_vm_count_shootdown(vm->gpu, t0);
@@ -512,17 +634,24 @@ int sgpu_vm_map_page(struct sgpu_vm *vm, uint64_t va, uint64_t target,
 		     uint64_t flags)
 {
 	uint64_t t0 = sgpu_now_ns();
+	struct sgpu_pt_node *retired;
 	int ret;
 
 	pthread_rwlock_wrlock(&vm->lock);
 	__sgpu_vm_split_huge(vm, va);
+	/* Replacing an entry: like an invalidation, for lockless walks. */
+	__sgpu_vm_gen_begin(vm);
 	ret = sgpu_pt_map(&vm->pt, va, target, flags | SGPU_PTE_VALID);
 	if (!ret)
 		sgpu_gpu_shootdown(vm->gpu, va, va + SGPU_PAGE_SIZE);
+	__sgpu_vm_gen_end(vm);
+	retired = sgpu_pt_retired_take(&vm->pt);
 	pthread_rwlock_unlock(&vm->lock);
-	if (ret)
+	if (ret) {
+		vm_reclaim(vm, retired, false);
 		return ret;
-	sgpu_quiesce_wait(vm->gpu, vm);
+	}
+	vm_reclaim(vm, retired, sgpu_quiesce_wait(vm->gpu, vm));
 	sgpu_vm_count_shootdown(vm->gpu, t0);
 	return 0;
 }

@@ -28,10 +28,32 @@
  * need a device page; if the pool has fewer free pages, the least
  * recently used pages of other ranges go back to system memory first.
  * Recency is a per-device-page stamp from a GPU-wide clock, set when the
- * page is migrated and whenever a device fault commits it (a page the
- * units keep hitting in their TLBs is not re-stamped: there is no access
- * counter, as on GPUs without access-counter hardware; UVM's eviction
- * order is likewise by allocation and fault).
+ * page is migrated, whenever a device fault commits it, and when the
+ * eviction clock finds it accessed. Accesses that hit a TLB touch nothing
+ * (the JIT fast path has no room for a counter), so access information is
+ * kept the way a CPU's accessed bit is, with a CLOCK-style second chance:
+ *
+ *  - a page walk that fills a line for a VRAM page sets the page's
+ *    accessed bit (one byte; written only if clear);
+ *  - before choosing victims, the clock samples every unit's TLB lines
+ *    (both levels): a line that reaches a VRAM page sets its bit and is
+ *    cleared (sgpu_cu_tlb_sample()), so that a page still in use is
+ *    walked, and marked, again, while a line left behind by an idle unit
+ *    counts once only;
+ *  - every page with its bit set gets a fresh stamp and the bit cleared.
+ *
+ * So a page that units keep hitting in their TLBs is as recent as the last
+ * eviction round (or its last walk), not as its migration. Sampling costs
+ * a scan of the lines (~1300 per unit), only when an eviction is needed.
+ *
+ * A migration that fails after it evicted: the core's checks that can
+ * refuse a migration (no VMA, not readable, shared, hugetlb, ...) are made
+ * before anything is evicted (hmm_migrate_check()). A migration that fails
+ * later (memory, a concurrent munmap) has its evictions rolled back: the
+ * evicted runs are migrated to VRAM again, best effort (a run that cannot
+ * go back, e.g. because the CPU unmapped it meanwhile, stays in system
+ * memory, which is correct, only slower: eviction never loses data).
+ * Rolled-back pages are counted in `evictions_undone` (exit statistics).
  *
  * Quiescence (the VRAM rule, issue 4 item 5): a device page is freed by
  * the core only after the invalidation of its CPU page has returned from
@@ -101,6 +123,7 @@ void sgpu_vram_fini(struct sgpu *gpu)
 	}
 	free(v->va);
 	free(v->stamp);
+	free(v->accessed);
 	pthread_mutex_destroy(&v->lock);
 	memset(v, 0, sizeof(*v));
 }
@@ -118,8 +141,9 @@ static int sgpu_vram_create(struct sgpu *gpu)
 		return v->state < 0 ? v->state : 0;
 	v->va = calloc(npages, sizeof(*v->va));
 	v->stamp = calloc(npages, sizeof(*v->stamp));
+	v->accessed = calloc(npages, sizeof(*v->accessed));
 	mm = svm_mm_get();
-	if (!v->va || !v->stamp || !mm) {
+	if (!v->va || !v->stamp || !v->accessed || !mm) {
 		ret = -ENOMEM;
 		goto err;
 	}
@@ -154,8 +178,10 @@ err:
 		svm_mm_put(mm);
 	free(v->va);
 	free(v->stamp);
+	free(v->accessed);
 	v->va = NULL;
 	v->stamp = NULL;
+	v->accessed = NULL;
 	return ret;
 }
 
@@ -191,6 +217,38 @@ void sgpu_vram_touch(struct sgpu *gpu, uint64_t off)
 			      atomic_fetch_add_explicit(&v->clock, 1,
 							memory_order_relaxed) + 1,
 			      memory_order_relaxed);
+}
+
+void sgpu_vram_mark_accessed(struct sgpu *gpu, uint64_t off)
+{
+	struct sgpu_vram *v = &gpu->vram;
+	uint64_t idx = off >> SGPU_PAGE_SHIFT;
+
+	/* Only written when clear: no cache line bouncing between units. */
+	if (v->accessed && idx < v->npages &&
+	    !atomic_load_explicit(&v->accessed[idx], memory_order_relaxed))
+		atomic_store_explicit(&v->accessed[idx], 1,
+				      memory_order_relaxed);
+}
+
+uint64_t sgpu_vram_age(struct sgpu *gpu)
+{
+	struct sgpu_vram *v = &gpu->vram;
+	uint64_t found = 0;
+
+	if (!v->accessed)
+		return 0;
+	for (unsigned int i = 0; i < gpu->nr_units; i++)
+		sgpu_cu_tlb_sample(&gpu->cus[i], (uintptr_t)gpu->vram_base,
+				   gpu->vram_size, v->accessed);
+	for (uint64_t i = 0; i < v->npages; i++) {
+		if (!atomic_load_explicit(&v->accessed[i], memory_order_relaxed))
+			continue;
+		atomic_store_explicit(&v->accessed[i], 0, memory_order_relaxed);
+		sgpu_vram_touch(gpu, i << SGPU_PAGE_SHIFT);
+		found++;
+	}
+	return found;
 }
 
 void sgpu_vram_usage(const struct sgpu *gpu, uint64_t *used, uint64_t *total)
@@ -260,13 +318,21 @@ static int lru_cmp_va(const void *a, const void *b)
 	return (x->va > y->va) - (x->va < y->va);
 }
 
+/* Runs of CPU pages an eviction moved, for its rollback. */
+struct evict_runs {
+	uint64_t n;
+	uint64_t (*run)[2];	/* [start, end) */
+};
+
 /*
  * Moves up to @want of the least recently used pages outside [start, end)
- * back to system memory, in runs of consecutive CPU pages. Caller holds
- * v->lock. Return: pages evicted.
+ * back to system memory, in runs of consecutive CPU pages, recorded in
+ * @runs (which the caller frees). Caller holds v->lock. Return: pages
+ * evicted.
  */
 static uint64_t sgpu_vram_evict(struct sgpu *gpu, uint64_t want,
-				uint64_t start, uint64_t end)
+				uint64_t start, uint64_t end,
+				struct evict_runs *runs)
 {
 	struct sgpu_vram *v = &gpu->vram;
 	struct lru_slot *s;
@@ -275,6 +341,8 @@ static uint64_t sgpu_vram_evict(struct sgpu *gpu, uint64_t want,
 	s = malloc(v->npages * sizeof(*s));
 	if (!s)
 		return 0;
+	/* The clock hand: pages accessed since the last round are recent. */
+	sgpu_vram_age(gpu);
 	for (uint64_t i = 0; i < v->npages; i++) {
 		uint64_t va = v->va[i];
 
@@ -296,6 +364,7 @@ static uint64_t sgpu_vram_evict(struct sgpu *gpu, uint64_t want,
 		s[picked++] = s[i];
 	}
 	qsort(s, picked, sizeof(*s), lru_cmp_va);
+	runs->run = calloc(picked ? picked : 1, sizeof(*runs->run));
 	for (uint64_t i = 0; i < picked;) {
 		uint64_t j = i + 1, got = 0;
 
@@ -307,8 +376,14 @@ static uint64_t sgpu_vram_evict(struct sgpu *gpu, uint64_t want,
 		 * page: nothing still translates to it when it is reused.
 		 */
 		if (!hmm_migrate_to_system(v->mem, s[i].va,
-					   s[j - 1].va + SGPU_PAGE_SIZE, &got))
+					   s[j - 1].va + SGPU_PAGE_SIZE, &got)) {
 			evicted += got;
+			if (got && runs->run) {
+				runs->run[runs->n][0] = s[i].va;
+				runs->run[runs->n][1] = s[j - 1].va + SGPU_PAGE_SIZE;
+				runs->n++;
+			}
+		}
 		i = j;
 	}
 	free(s);
@@ -370,16 +445,40 @@ static void sgpu_vram_check(struct sgpu *gpu)
 }
 #endif
 
+/*
+ * The migration that these evictions made room for failed: migrate the
+ * evicted runs back, best effort (DOC: Overview). v->lock held.
+ */
+static void sgpu_vram_evict_undo(struct sgpu *gpu, const struct evict_runs *r)
+{
+	struct sgpu_vram *v = &gpu->vram;
+
+	for (uint64_t i = 0; i < r->n; i++) {
+		uint64_t got = 0;
+
+		if (hmm_migrate_to_device(v->mem, r->run[i][0], r->run[i][1],
+					  &got))
+			continue;
+		sgpu_stat_add(gpu, evictions_undone, got);
+		sgpu_vram_record(gpu, r->run[i][0], r->run[i][1]);
+	}
+}
+
 static int sgpu_vram_to_device(struct sgpu *gpu, uint64_t start, uint64_t end,
 			       uint64_t *pages)
 {
 	struct sgpu_vram *v = &gpu->vram;
 	uint64_t have = 0, need, range = (end - start) >> SGPU_PAGE_SHIFT;
+	struct evict_runs runs = { 0 };
 	size_t used, total;
 	uint64_t cpages = 0;
 	int ret;
 
 	ret = sgpu_vram_create(gpu);
+	if (ret)
+		return ret;
+	/* What the core would refuse, refused before anything is evicted. */
+	ret = hmm_migrate_check(v->mem, start, end);
 	if (ret)
 		return ret;
 	for (uint64_t va = start; va < end; va += SGPU_PAGE_SIZE) {
@@ -391,7 +490,7 @@ static int sgpu_vram_to_device(struct sgpu *gpu, uint64_t start, uint64_t end,
 	hmm_devmem_usage(v->mem, &used, &total);
 	if (need > total - used) {
 		uint64_t ev = sgpu_vram_evict(gpu, need - (total - used), start,
-					      end);
+					      end, &runs);
 
 		sgpu_stat_add(gpu, evictions, ev);
 	}
@@ -401,11 +500,20 @@ static int sgpu_vram_to_device(struct sgpu *gpu, uint64_t start, uint64_t end,
 	/* Publish, then look: a fault loop that missed the range is done. */
 	while (atomic_load(&v->faulting))
 		sched_yield();
-	ret = hmm_migrate_to_device(v->mem, start, end, &cpages);
+	if (gpu->test_fail_migration) {
+		ret = gpu->test_fail_migration;
+		gpu->test_fail_migration = 0;
+	} else {
+		ret = hmm_migrate_to_device(v->mem, start, end, &cpages);
+	}
 	atomic_store(&v->mig_end, 0);
 	atomic_store(&v->mig_start, 0);
-	if (ret)
+	if (ret) {
+		sgpu_vram_evict_undo(gpu, &runs);
+		free(runs.run);
 		return ret;
+	}
+	free(runs.run);
 	/* cpages counts pages already there; count only the moves. */
 	sgpu_stat_add(gpu, migrations, cpages > have ? cpages - have : 0);
 	sgpu_vram_record(gpu, start, end);

@@ -872,6 +872,18 @@ static int devmem_migrate_prepare(struct hmm_devmem *mem, unsigned long start,
 	return devmem_vmas_get(start, end, vs);
 }
 
+int hmm_migrate_check(struct hmm_devmem *mem, unsigned long start,
+		      unsigned long end)
+{
+	struct devmem_vmas vs = { 0 };
+	int ret = devmem_migrate_prepare(mem, start, end, &vs);
+
+	if (!ret)
+		ret = devmem_vmas_check(&vs);
+	free(vs.v);
+	return ret;
+}
+
 int hmm_migrate_to_device(struct hmm_devmem *mem, unsigned long start,
 			  unsigned long end, uint64_t *cpages)
 {

@@ -64,6 +64,16 @@ void hmm_devmem_aperture(struct hmm_devmem *mem, uintptr_t *base,
 int hmm_migrate_to_device(struct hmm_devmem *mem, unsigned long start,
 			  unsigned long end, uint64_t *cpages);
 /*
+ * hmm_migrate_check() - the checks hmm_migrate_to_device() makes before it
+ * moves anything (pool and range, a VMA under every page, readable, not
+ * hugetlb/special, not shared), without migrating: a driver that must make
+ * room first (evict) can learn that the migration would be refused before
+ * it changes anything. Return: 0, or the error hmm_migrate_to_device()
+ * would return for these reasons (-EINVAL, -ENOENT, -ESRCH, -EDEADLK).
+ */
+int hmm_migrate_check(struct hmm_devmem *mem, unsigned long start,
+		      unsigned long end);
+/*
  * hmm_migrate_to_system() - bring the pages of [start, end) that are in
  * @mem back to system memory.
  * @cpages: out, pages migrated back.

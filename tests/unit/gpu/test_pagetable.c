@@ -198,6 +198,52 @@ static void test_huge_replaces_table_and_back(void **state)
 	assert_int_equal(pt->nr_tables, 1);
 }
 
+/*
+ * Nodes a lockless walk may be in are retired, not freed: they stay
+ * readable (and unchanged) until the owner takes and frees the list.
+ */
+static void test_retired_nodes(void **state)
+{
+	struct sgpu_pt *pt = *state;
+	uint64_t va = 0x40000000, a = 0x7f0000000000ull;
+	struct sgpu_pt_node *list;
+
+	for (uint64_t i = 0; i < 4; i++)
+		assert_int_equal(sgpu_pt_map(pt, va + i * PG, i * PG + PG,
+					     SGPU_PTE_VALID), 0);
+	assert_int_equal(sgpu_pt_map(pt, a, 0x5000, SGPU_PTE_VALID), 0);
+	assert_int_equal(pt->nr_tables, 7);	/* the root, 3 + 3 below it */
+	assert_int_equal(pt->nr_retired, 0);
+
+	/* A 2 MiB page over the first table retires exactly that table. */
+	assert_int_equal(sgpu_pt_map_huge(pt, va, 0x200000, SGPU_PTE_VALID), 0);
+	assert_int_equal(pt->nr_retired, 1);
+	assert_int_equal(pt->nr_tables, 6);
+	assert_int_equal(pt->nr_ptes, 1);
+	assert_int_equal(sgpu_pt_check(pt), 0);
+
+	/* Emptying the other branch retires its three tables. */
+	assert_int_equal(sgpu_pt_unmap_range(pt, a, a + PG), 1);
+	assert_int_equal(pt->nr_retired, 4);
+	assert_int_equal(pt->nr_tables, 3);
+	assert_int_equal(sgpu_pt_check(pt), 0);
+
+	/* Taken, put back, taken again: the count follows. */
+	list = sgpu_pt_retired_take(pt);
+	assert_non_null(list);
+	assert_int_equal(pt->nr_retired, 0);
+	assert_null(sgpu_pt_retired_take(pt));
+	sgpu_pt_retired_putback(pt, list);
+	assert_int_equal(pt->nr_retired, 4);
+	sgpu_pt_retired_free(sgpu_pt_retired_take(pt));
+	assert_int_equal(pt->nr_retired, 0);
+
+	/* Retired and never taken: sgpu_pt_fini() frees them (ASan: no leak). */
+	assert_int_equal(sgpu_pt_unmap_range(pt, 0, SGPU_VA_LIMIT), 1);
+	assert_int_equal(pt->nr_retired, 2);
+	assert_int_equal(pt->nr_tables, 1);
+}
+
 /* The target kind bit: a VRAM offset travels with its entry. */
 static void test_vram_targets(void **state)
 {
@@ -335,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_huge_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_replaces_table_and_back,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retired_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vram_targets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_block_bitmap, setup, teardown),

@@ -276,7 +276,7 @@ static void test_fill_group(void **state)
 	 */
 	sgpu_cu_tlb_fill(cu, base + 2 * PG - STRIDE, 0x123000, true);
 	sgpu_cu_tlb_fill(cu, base + 4 * PG - STRIDE, 0x456000, true);
-	sgpu_cu_tlb_fill_group(cu, base, lines, 16, 2);
+	sgpu_cu_tlb_fill_group(cu, base, lines, 16, 2, NULL, 0);
 	for (unsigned int k = 0; k < 16; k++) {
 		uint64_t va = base + k * PG + 0x40;
 

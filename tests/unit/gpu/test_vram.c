@@ -4,7 +4,9 @@
  * with device code written in C (dev_access.h): dispatches that read and
  * write migrated pages through VRAM-kind PTEs, CPU accesses that bring
  * the device's writes back, explicit migration back, LRU eviction under
- * pressure in a 1 MiB pool, shared mappings, bad input, and the VRAM
+ * pressure in a 1 MiB pool (with the eviction clock's second chance for
+ * pages hit in TLBs, and rollback of a migration that failed after it
+ * evicted), shared mappings, bad input, and the VRAM
  * quiescence rule: a device page freed by a migration back is reused by
  * other data only after every unit has stopped using it.
  *
@@ -303,6 +305,167 @@ static void test_eviction_lru(void **state)
 	for (uint32_t i = 0; i < N; i++)
 		assert_int_equal(buf[1][i], 1u << 24 | i);
 	munmap(res, span);
+}
+
+/* Three 128-page buffers, each in its own 2 MiB block, values b << 24 | i. */
+struct three {
+	char *res;
+	size_t span;
+	uint32_t *buf[3];
+};
+
+static void three_map(struct three *t, int flags)
+{
+	t->span = 4 * SGPU_HUGE_SIZE;
+	t->res = mmap(NULL, t->span, PROT_READ | PROT_WRITE,
+		      flags | MAP_ANONYMOUS, -1, 0);
+	assert_true(t->res != MAP_FAILED);
+	madvise(t->res, t->span, MADV_NOHUGEPAGE);
+	for (int b = 0; b < 3; b++) {
+		uintptr_t blk = ((uintptr_t)t->res + SGPU_HUGE_SIZE - 1) &
+				~(uintptr_t)(SGPU_HUGE_SIZE - 1);
+
+		t->buf[b] = (uint32_t *)(blk + (uintptr_t)b * SGPU_HUGE_SIZE);
+		for (uint32_t i = 0; i < 128 * WORDS; i++)
+			t->buf[b][i] = (uint32_t)b << 24 | i;
+	}
+}
+
+/* Pages of @p's 128 that are in VRAM (they are brought back to count). */
+static uint64_t in_vram(struct fixture *f, void *p)
+{
+	uint64_t pages = 0;
+
+	assert_int_equal(migrate(f, KMD_MIGRATE_TO_SYSTEM, p, 128 * PG, &pages),
+			 0);
+	return pages;
+}
+
+static void flush_all_tlbs(void)
+{
+	struct sgpu *gpu;
+
+	assert_int_equal(sgpu_get(&gpu), 0);
+	for (unsigned int i = 0; i < gpu->nr_units; i++)
+		sgpu_cu_tlb_flush_all(&gpu->cus[i]);
+	sgpu_put(gpu);
+}
+
+/*
+ * Eviction sees accesses that only hit TLBs. A is migrated and used by
+ * the device (its lines stay in the units' TLBs), then B is migrated: by
+ * migration and fault stamps alone, A is now the least recently used. The
+ * eviction clock samples the TLBs, finds A's lines and gives A a second
+ * chance: migrating C evicts B. The sampling cleared those lines; when A
+ * is not used again, the next eviction takes A (the control: a line left
+ * in a TLB counts once, and without it the order is LRU).
+ */
+static void test_eviction_sees_tlb_hits(void **state)
+{
+	struct fixture *f = *state;
+	struct three t;
+	struct kmd_gpu_stats s0, s1;
+
+	three_map(&t, MAP_PRIVATE);
+	s0 = stats(f);
+	to_vram_or_skip(f, t.buf[0], 128 * PG, 128);
+	run_rw(f, t.buf[0], 128 * WORDS, 1, 0x10000000);	/* A in TLBs */
+	to_vram_or_skip(f, t.buf[1], 128 * PG, 128);
+	assert_int_equal(stats(f).vram_used, 256);
+	to_vram_or_skip(f, t.buf[2], 128 * PG, 128);
+	s1 = stats(f);
+	assert_int_equal(s1.evictions - s0.evictions, 128);
+	assert_int_equal(s1.vram_used, 256);
+	assert_int_equal(in_vram(f, t.buf[1]), 0);	/* B went */
+	to_vram_or_skip(f, t.buf[1], 128 * PG, 128);	/* B again: A goes */
+	assert_int_equal(stats(f).evictions - s1.evictions, 128);
+	assert_int_equal(in_vram(f, t.buf[0]), 0);
+	assert_int_equal(in_vram(f, t.buf[2]), 128);
+	for (uint32_t i = 0; i < 128 * WORDS; i++) {
+		assert_int_equal(t.buf[0][i], (0u << 24 | i) + 0x10000000);
+		assert_int_equal(t.buf[1][i], 1u << 24 | i);
+		assert_int_equal(t.buf[2][i], 2u << 24 | i);
+	}
+	munmap(t.res, t.span);
+}
+
+/*
+ * The same start without TLB lines of A: LRU evicts A, but for the few
+ * pages whose walks set their accessed bit (the demand page of each
+ * walk: one per 64-page fill-ahead group and walking unit).
+ */
+static void test_eviction_lru_without_tlb_lines(void **state)
+{
+	struct fixture *f = *state;
+	struct three t;
+	struct sgpu *gpu;
+	uint64_t a, b;
+
+	three_map(&t, MAP_PRIVATE);
+	to_vram_or_skip(f, t.buf[0], 128 * PG, 128);
+	run_rw(f, t.buf[0], 128 * WORDS, 1, 0x10000000);
+	flush_all_tlbs();
+	to_vram_or_skip(f, t.buf[1], 128 * PG, 128);
+	to_vram_or_skip(f, t.buf[2], 128 * PG, 128);
+	a = in_vram(f, t.buf[0]);
+	b = in_vram(f, t.buf[1]);
+	assert_int_equal(sgpu_get(&gpu), 0);
+	/* 2 fill-ahead groups, each walked by at most every unit. */
+	assert_true(a >= 2 && a <= 2 * gpu->nr_units);
+	sgpu_put(gpu);
+	assert_int_equal(a + b, 128);
+	for (uint32_t i = 0; i < 128 * WORDS; i++)
+		assert_int_equal(t.buf[0][i], (0u << 24 | i) + 0x10000000);
+	munmap(t.res, t.span);
+}
+
+/*
+ * A migration the core refuses (a shared mapping: -ENOENT) is refused
+ * before anything is evicted; one that fails after its evictions has them
+ * rolled back: the evicted pages are in VRAM again, data intact.
+ */
+static void test_failed_migration_keeps_vram(void **state)
+{
+	struct fixture *f = *state;
+	struct three t;
+	uint32_t *shared = mmap(NULL, 128 * PG, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct kmd_gpu_stats s0, s1;
+	uint64_t undone0;
+	struct sgpu *gpu;
+
+	assert_true(shared != MAP_FAILED);
+	assert_int_equal(sgpu_get(&gpu), 0);
+	three_map(&t, MAP_PRIVATE);
+	to_vram_or_skip(f, t.buf[0], 128 * PG, 128);
+	to_vram_or_skip(f, t.buf[1], 128 * PG, 128);
+	s0 = stats(f);
+	assert_int_equal(s0.vram_used, 256);
+
+	assert_int_equal(migrate(f, KMD_MIGRATE_TO_VRAM, shared, 128 * PG, NULL),
+			 -ENOENT);
+	s1 = stats(f);
+	assert_int_equal(s1.evictions, s0.evictions);
+	assert_int_equal(s1.vram_used, 256);
+
+	undone0 = atomic_load(&gpu->stats.evictions_undone);
+	gpu->test_fail_migration = -ENOMEM;
+	assert_int_equal(migrate(f, KMD_MIGRATE_TO_VRAM, t.buf[2], 128 * PG,
+				 NULL), -ENOMEM);
+	s1 = stats(f);
+	assert_int_equal(s1.evictions - s0.evictions, 128);
+	assert_int_equal(atomic_load(&gpu->stats.evictions_undone) - undone0,
+			 128);
+	assert_int_equal(s1.vram_used, 256);
+	assert_int_equal(in_vram(f, t.buf[0]), 128);
+	assert_int_equal(in_vram(f, t.buf[1]), 128);
+	for (uint32_t i = 0; i < 128 * WORDS; i++) {
+		assert_int_equal(t.buf[0][i], 0u << 24 | i);
+		assert_int_equal(t.buf[1][i], 1u << 24 | i);
+	}
+	sgpu_put(gpu);
+	munmap(t.res, t.span);
+	munmap(shared, 128 * PG);
 }
 
 static void test_shared_and_bad_input(void **state)
@@ -626,6 +789,13 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_eviction_lru, setup_small,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_eviction_sees_tlb_hits,
+						setup_small, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_eviction_lru_without_tlb_lines, setup_small,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_failed_migration_keeps_vram,
+						setup_small, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_and_bad_input,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quiescence, setup_small,

@@ -145,6 +145,7 @@ static cl_int ndrange_run(struct svmcl_command *cmd)
 
 	/* printf output reaches stdout when the command completes */
 	d.printf_buf = (uintptr_t)svmcl_printf_buffer();
+	d.label = (uintptr_t)nd->kernel->ck->name;	/* for SVMCL_TRACE */
 	/* Checking mode: coarse allocations accessible to the device. */
 	svmcl_svm_check_device_begin(ctx);
 	ret = kmd_ioctl(ctx->kmd_fd, KMD_IOCTL_DISPATCH, &d);

@@ -98,6 +98,9 @@ struct kmd_dispatch {
 	__u32 pad;
 	/* in: the dispatch's struct sgpu_printf_buf (0: none), for JIT code */
 	__u64 printf_buf;
+	/* in: the kernel's name, a NUL-terminated string (0: none), for the
+	 * memory-system trace (SVMCL_TRACE); read during the request only */
+	__u64 label;
 };
 
 /*

@@ -89,6 +89,7 @@ struct sgpu_dispatch {
 	uint64_t fault_addr;
 	uint64_t fault_group[3];
 	unsigned int fault_unit;
+	const char *label;	/* kernel name for the trace, or NULL */
 };
 
 static _Thread_local struct sgpu_cu *current_cu;
@@ -133,6 +134,7 @@ static void record_fault(struct sgpu_cu *cu, uint64_t va,
 	memcpy(d->fault_group, cu->state.group_id, sizeof(d->fault_group));
 	d->fault_unit = cu->index;
 	sgpu_stat_add(cu->gpu, device_faults, 1);
+	svmcl_trace_instant(SVMCL_TRACE_DEVICE_FAULT, d->label, va, access, 0);
 }
 
 void sgpu_cu_device_fault(struct sgpu_cu *cu, uint64_t va,
@@ -303,8 +305,10 @@ static void cu_run_groups(struct sgpu_cu *cu, struct sgpu_dispatch *d)
 	struct sgpu_cu_state *st = &cu->state;
 	struct sgpu *gpu = cu->gpu;
 	volatile uint64_t groups = 0;	/* survives the siglongjmp */
+	volatile uint64_t trace_t0;
 
 	cu_bind(cu, d);
+	trace_t0 = svmcl_trace_begin();
 	/*
 	 * No signal mask saved (that is a system call per dispatch): the
 	 * unwinding from the guard leaves SIGSEGV/SIGBUS blocked, and the
@@ -318,6 +322,8 @@ static void cu_run_groups(struct sgpu_cu *cu, struct sgpu_dispatch *d)
 		if (atomic_load(&cu->qs) & 1)
 			sgpu_qs_exit(cu);
 		sgpu_count(&cu->cnt.work_groups, groups);
+		svmcl_trace_end(SVMCL_TRACE_UNIT_GROUPS, trace_t0, NULL,
+				groups, 0, 0);
 		return;
 	}
 	cu->in_dispatch = 1;
@@ -345,6 +351,9 @@ static void cu_run_groups(struct sgpu_cu *cu, struct sgpu_dispatch *d)
 	}
 	cu->in_dispatch = 0;
 	sgpu_count(&cu->cnt.work_groups, groups);
+	if (groups)
+		svmcl_trace_end(SVMCL_TRACE_UNIT_GROUPS, trace_t0, NULL,
+				groups, 0, 0);
 }
 
 /* Waits for a launch newer than @seen; false when the GPU stops. */
@@ -387,6 +396,13 @@ static void *cu_main(void *arg)
 	stack_t old;
 
 	current_cu = cu;
+	{
+		/* For debuggers, perf and the trace's thread names. */
+		char name[16];
+
+		snprintf(name, sizeof(name), "svmcl-cu%u", cu->index);
+		pthread_setname_np(pthread_self(), name);
+	}
 	/* Workers inherit their creator's mask: see ensure_altstack(). */
 	cu_unblock_guarded_signals();
 	/*
@@ -596,12 +612,16 @@ int sgpu_dispatch(struct sgpu *gpu, struct sgpu_vm *vm,
 		  struct kmd_dispatch *desc)
 {
 	struct sgpu_dispatch d;
+	uint64_t trace_t0;
 	int ret;
 
 	memset(&d, 0, sizeof(d));
 	ret = dispatch_validate(desc, d.num_groups, &d.total_groups);
 	if (ret)
 		return ret;
+	trace_t0 = svmcl_trace_begin();
+	if (trace_t0 && desc->label)
+		d.label = svmcl_trace_intern((const char *)(uintptr_t)desc->label);
 	d.vm = vm;
 	d.desc = desc;
 	d.entry = (sgpu_wg_fn)(uintptr_t)desc->entry;
@@ -628,6 +648,10 @@ int sgpu_dispatch(struct sgpu *gpu, struct sgpu_vm *vm,
 	pthread_mutex_unlock(&gpu->dispatch_lock);
 
 	sgpu_stat_add(gpu, dispatches, 1);
+	svmcl_trace_end(SVMCL_TRACE_KERNEL, trace_t0, d.label, d.total_groups,
+			d.total_groups * desc->local_size[0] *
+				desc->local_size[1] * desc->local_size[2],
+			desc->vm_id);
 	desc->status = 0;
 	if (atomic_load(&d.faulted)) {
 		desc->status = d.status;

@@ -169,6 +169,7 @@ static void prefetch_absent(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 	for (uint64_t i = first; i <= last; i++)
 		committed += fb->reqs[i] && (fb->pfns[i - first] & HMM_PFN_VALID);
 	sgpu_stat_add(gpu, prefetch_pages, committed);
+	fb->batch_prefetched += committed;
 }
 
 /* Was every page of [start, end) mapped by the CPU (phase 1 results)? */
@@ -298,6 +299,7 @@ static void extend_chunk(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 				 HMM_PFN_VALID &&
 			 !(resident[i / 64] >> (i % 64) & 1);
 	sgpu_stat_add(gpu, prefetch_pages, after);
+	fb->batch_prefetched += after;
 }
 
 /*
@@ -446,6 +448,7 @@ static void service_window(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 	ret = sgpu_vm_fault_range(vm, start, end, fb->reqs, fb->pfns, deadline,
 				  &committed);
 	sgpu_stat_add(gpu, fault_pages, committed);
+	fb->batch_pages += committed;
 	if (!ret) {
 		for (size_t k = 0; k < win->nr_faults; k++)
 			fb->rec_error[win->first + k] = 0;
@@ -470,6 +473,8 @@ static void service_window(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 					  fb->pfns, deadline, &committed);
 		sgpu_stat_add(gpu, fault_windows, 1);
 		sgpu_stat_add(gpu, fault_pages, committed);
+		fb->batch_pages += committed;
+	fb->batch_pages += committed;
 		fb->rec_error[win->first + k] = ret;
 	}
 }
@@ -533,8 +538,12 @@ void sgpu_fault_service_batch(struct sgpu *gpu, struct sgpu_fault_scratch *sc,
 	struct sgpu_fault_record *b = sc->batch;
 	uint64_t start = sgpu_now_ns();
 	uint64_t deadline = start + SERVICE_BUDGET_NS;
+	uint64_t trace_t0 = svmcl_trace_begin();
 	uint64_t cancelled = 0;
 	unsigned int i, j;
+
+	sc->batch_pages = 0;
+	sc->batch_prefetched = 0;
 
 	sgpu_stat_add(gpu, fault_records, n);
 	sgpu_stat_add(gpu, fault_batches, 1);
@@ -562,4 +571,6 @@ void sgpu_fault_service_batch(struct sgpu *gpu, struct sgpu_fault_scratch *sc,
 	}
 	sgpu_stat_add(gpu, fault_cancelled, cancelled);
 	sgpu_stat_add(gpu, fault_service_ns, sgpu_now_ns() - start);
+	svmcl_trace_end(SVMCL_TRACE_FAULT_BATCH, trace_t0, NULL, n,
+			sc->batch_pages, sc->batch_prefetched);
 }

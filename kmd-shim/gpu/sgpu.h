@@ -37,6 +37,7 @@
 #include "hmm/coalesce.h"
 #include "hmm/hmm.h"
 #include "mm/mm.h"
+#include "trace/trace.h"
 #include "svmcl/kmd.h"
 #include "svmcl/sgpu_abi.h"
 
@@ -200,6 +201,8 @@ struct sgpu_fault_scratch {
 	int *rec_error;
 	uint64_t *reqs;
 	uint64_t *pfns;
+	/* Pages the current batch committed / prefetched (for the trace). */
+	uint64_t batch_pages, batch_prefetched;
 };
 
 #define SGPU_FAULT_SLOTS_MAX 8

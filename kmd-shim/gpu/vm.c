@@ -196,7 +196,9 @@ static bool sgpu_vm_invalidate_cb(struct mmu_interval_notifier *mni,
 {
 	struct sgpu_vm *vm = to_vm(mni);
 	uint64_t start = sgpu_now_ns(), cleared;
+	uint64_t trace_t0 = svmcl_trace_begin(), trace_qs;
 	struct sgpu_pt_node *retired;
+	bool quiesced;
 
 	/*
 	 * MIGRATE events are handled like any other, our own (owner ==
@@ -218,11 +220,17 @@ static bool sgpu_vm_invalidate_cb(struct mmu_interval_notifier *mni,
 	cleared = __sgpu_vm_unmap(vm, range->start, range->end);
 	retired = sgpu_pt_retired_take(&vm->pt);
 	pthread_rwlock_unlock(&vm->lock);
-	vm_reclaim(vm, retired, sgpu_quiesce_wait(vm->gpu, vm));
+	trace_qs = svmcl_trace_begin();
+	quiesced = sgpu_quiesce_wait(vm->gpu, vm);
+	svmcl_trace_end(SVMCL_TRACE_SHOOTDOWN, trace_qs, NULL, range->start,
+			range->end, quiesced);
+	vm_reclaim(vm, retired, quiesced);
 
 	sgpu_stat_add(vm->gpu, invalidations, 1);
 	sgpu_stat_add(vm->gpu, invalidated_ptes, cleared);
 	sgpu_vm_count_shootdown(vm->gpu, start);
+	svmcl_trace_end(SVMCL_TRACE_INVALIDATE, trace_t0, NULL, range->start,
+			range->end, range->event);
 	return true;
 }
 

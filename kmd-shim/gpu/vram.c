@@ -489,10 +489,12 @@ static int sgpu_vram_to_device(struct sgpu *gpu, uint64_t start, uint64_t end,
 	need = range - have;
 	hmm_devmem_usage(v->mem, &used, &total);
 	if (need > total - used) {
+		uint64_t trace_t0 = svmcl_trace_begin();
 		uint64_t ev = sgpu_vram_evict(gpu, need - (total - used), start,
 					      end, &runs);
 
 		sgpu_stat_add(gpu, evictions, ev);
+		svmcl_trace_end(SVMCL_TRACE_EVICT, trace_t0, NULL, ev, 0, 0);
 	}
 	/* Before the core's first invalidation: see DOC: Device faults. */
 	atomic_store(&v->mig_start, start);
@@ -528,6 +530,7 @@ int sgpu_vram_migrate(struct sgpu *gpu, struct sgpu_vm *vm, uint32_t flags,
 		      uint64_t start, uint64_t end, uint64_t *pages)
 {
 	struct sgpu_vram *v = &gpu->vram;
+	uint64_t trace_t0 = svmcl_trace_begin();
 	uint64_t cpages = 0;
 	int ret = 0;
 
@@ -549,5 +552,7 @@ int sgpu_vram_migrate(struct sgpu *gpu, struct sgpu_vm *vm, uint32_t flags,
 		ret = v->state;
 	}
 	pthread_mutex_unlock(&v->lock);
+	svmcl_trace_end(SVMCL_TRACE_MIGRATE, trace_t0, NULL, start, *pages,
+			flags == KMD_MIGRATE_TO_SYSTEM);
 	return ret;
 }

@@ -286,8 +286,8 @@ static void write_args(FILE *f, const struct trace_record *r)
 		break;
 	case SVMCL_TRACE_SHOOTDOWN:
 		fprintf(f, "{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64
-			"\",\"units_waited\":%" PRIu64 "}", r->a[0], r->a[1],
-			r->a[2]);
+			"\",\"all_units_quiesced\":%s}", r->a[0], r->a[1],
+			r->a[2] ? "true" : "false");
 		break;
 	case SVMCL_TRACE_DEVICE_FAULT:
 		fprintf(f, "{\"address\":\"0x%" PRIx64 "\",\"access\":%" PRIu64

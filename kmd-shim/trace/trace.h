@@ -54,7 +54,7 @@ enum svmcl_trace_kind {
 	SVMCL_TRACE_EVICT,
 	/* a0 = start, a1 = end, a2 = enum mmu_notifier_event value */
 	SVMCL_TRACE_INVALIDATE,
-	/* a0 = start, a1 = end, a2 = units waited for */
+	/* a0 = start, a1 = end, a2 = 1 when every unit quiesced in time */
 	SVMCL_TRACE_SHOOTDOWN,
 	/* instant; label = kernel name; a0 = address, a1 = access kind */
 	SVMCL_TRACE_DEVICE_FAULT,

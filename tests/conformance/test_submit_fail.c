@@ -31,6 +31,15 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 
 	if (atomic_load(&fail_threads))
 		return EAGAIN;
+	/*
+	 * Under AddressSanitizer the next pthread_create is its interceptor,
+	 * which this definition hides: call it, or its thread registry
+	 * misses the thread (and aborts in pthread_join).
+	 */
+	if (!real)
+		real = (int (*)(pthread_t *, const pthread_attr_t *,
+				void *(*)(void *), void *))
+			dlsym(RTLD_DEFAULT, "__interceptor_pthread_create");
 	if (!real)
 		real = (int (*)(pthread_t *, const pthread_attr_t *,
 				void *(*)(void *), void *))

@@ -47,56 +47,35 @@ SVMCL_API(clReleaseContext);
 SVMCL_API(clGetContextInfo);
 SVMCL_API(clSetContextDestructorCallback);
 
-/* queue.c */
+/* queue.c: queues, markers and barriers */
 SVMCL_API(clCreateCommandQueue);
 SVMCL_API(clCreateCommandQueueWithProperties);
 SVMCL_API(clRetainCommandQueue);
 SVMCL_API(clReleaseCommandQueue);
 SVMCL_API(clGetCommandQueueInfo);
+SVMCL_API(clSetCommandQueueProperty);
+SVMCL_API(clSetDefaultDeviceCommandQueue);
 SVMCL_API(clFlush);
 SVMCL_API(clFinish);
+SVMCL_API(clEnqueueMarker);
+SVMCL_API(clEnqueueWaitForEvents);
+SVMCL_API(clEnqueueBarrier);
+SVMCL_API(clEnqueueMarkerWithWaitList);
+SVMCL_API(clEnqueueBarrierWithWaitList);
 
-/* event.c */
+/* event.c: events, user events, timers */
 SVMCL_API(clWaitForEvents);
 SVMCL_API(clGetEventInfo);
 SVMCL_API(clGetEventProfilingInfo);
 SVMCL_API(clRetainEvent);
 SVMCL_API(clReleaseEvent);
+SVMCL_API(clSetEventCallback);
+SVMCL_API(clCreateUserEvent);
+SVMCL_API(clSetUserEventStatus);
+SVMCL_API(clGetDeviceAndHostTimer);
+SVMCL_API(clGetHostTimer);
 
-/* svm.c */
-SVMCL_API(clSVMAlloc);
-SVMCL_API(clSVMFree);
-
-/* program.c */
-SVMCL_API(clCreateProgramWithSource);
-SVMCL_API(clRetainProgram);
-SVMCL_API(clReleaseProgram);
-SVMCL_API(clBuildProgram);
-SVMCL_API(clGetProgramInfo);
-SVMCL_API(clGetProgramBuildInfo);
-
-/* kernel.c */
-SVMCL_API(clCreateKernel);
-SVMCL_API(clCreateKernelsInProgram);
-SVMCL_API(clRetainKernel);
-SVMCL_API(clReleaseKernel);
-SVMCL_API(clSetKernelArg);
-SVMCL_API(clSetKernelArgSVMPointer);
-SVMCL_API(clSetKernelExecInfo);
-SVMCL_API(clGetKernelInfo);
-SVMCL_API(clGetKernelArgInfo);
-SVMCL_API(clGetKernelWorkGroupInfo);
-
-/* ndrange.c */
-SVMCL_API(clEnqueueNDRangeKernel);
-SVMCL_API(clEnqueueTask);
-
-/*
- * unimplemented.c: entry points of later issues (CL_INVALID_OPERATION)
- * and of features svmcl does not support (the error the specification
- * asks for when the feature is absent).
- */
-SVMCL_API(clSetCommandQueueProperty);
+/* mem.c */
 SVMCL_API(clCreateBuffer);
 SVMCL_API(clCreateBufferWithProperties);
 SVMCL_API(clCreateSubBuffer);
@@ -104,6 +83,8 @@ SVMCL_API(clRetainMemObject);
 SVMCL_API(clReleaseMemObject);
 SVMCL_API(clGetMemObjectInfo);
 SVMCL_API(clSetMemObjectDestructorCallback);
+
+/* mem_enqueue.c */
 SVMCL_API(clEnqueueReadBuffer);
 SVMCL_API(clEnqueueWriteBuffer);
 SVMCL_API(clEnqueueCopyBuffer);
@@ -114,27 +95,60 @@ SVMCL_API(clEnqueueFillBuffer);
 SVMCL_API(clEnqueueMapBuffer);
 SVMCL_API(clEnqueueUnmapMemObject);
 SVMCL_API(clEnqueueMigrateMemObjects);
-SVMCL_API(clCreateProgramWithBinary);
-SVMCL_API(clCreateProgramWithBuiltInKernels);
-SVMCL_API(clCompileProgram);
-SVMCL_API(clLinkProgram);
-SVMCL_API(clCloneKernel);
-SVMCL_API(clEnqueueNativeKernel);
-SVMCL_API(clEnqueueMarker);
-SVMCL_API(clEnqueueWaitForEvents);
-SVMCL_API(clEnqueueBarrier);
-SVMCL_API(clEnqueueMarkerWithWaitList);
-SVMCL_API(clEnqueueBarrierWithWaitList);
-SVMCL_API(clSetEventCallback);
-SVMCL_API(clCreateUserEvent);
-SVMCL_API(clSetUserEventStatus);
+
+/* svm.c */
+SVMCL_API(clSVMAlloc);
+SVMCL_API(clSVMFree);
+
+/* svm_enqueue.c */
 SVMCL_API(clEnqueueSVMFree);
 SVMCL_API(clEnqueueSVMMemcpy);
 SVMCL_API(clEnqueueSVMMemFill);
 SVMCL_API(clEnqueueSVMMap);
 SVMCL_API(clEnqueueSVMUnmap);
 SVMCL_API(clEnqueueSVMMigrateMem);
-/* never supported: images, samplers, pipes, device queues, IL, ... */
+
+/* program.c (IL, specialization constants, release callbacks: absent) */
+SVMCL_API(clCreateProgramWithSource);
+SVMCL_API(clCreateProgramWithBinary);
+SVMCL_API(clCreateProgramWithBuiltInKernels);
+SVMCL_API(clCreateProgramWithIL);
+SVMCL_API(clRetainProgram);
+SVMCL_API(clReleaseProgram);
+SVMCL_API(clGetProgramInfo);
+SVMCL_API(clGetProgramBuildInfo);
+SVMCL_API(clSetProgramSpecializationConstant);
+SVMCL_API(clSetProgramReleaseCallback);
+
+/* program_build.c */
+SVMCL_API(clBuildProgram);
+SVMCL_API(clCompileProgram);
+SVMCL_API(clLinkProgram);
+
+/* kernel.c (sub-groups: absent) */
+SVMCL_API(clCreateKernel);
+SVMCL_API(clCreateKernelsInProgram);
+SVMCL_API(clCloneKernel);
+SVMCL_API(clRetainKernel);
+SVMCL_API(clReleaseKernel);
+SVMCL_API(clSetKernelArg);
+SVMCL_API(clSetKernelArgSVMPointer);
+SVMCL_API(clSetKernelExecInfo);
+SVMCL_API(clGetKernelInfo);
+SVMCL_API(clGetKernelArgInfo);
+SVMCL_API(clGetKernelWorkGroupInfo);
+SVMCL_API(clGetKernelSubGroupInfo);
+SVMCL_API(clGetKernelSubGroupInfoKHR);
+
+/* ndrange.c */
+SVMCL_API(clEnqueueNDRangeKernel);
+SVMCL_API(clEnqueueTask);
+
+/*
+ * unimplemented.c: features svmcl does not have, each answering the error
+ * the specification gives when the feature is absent.
+ */
+/* images and samplers */
 SVMCL_API(clCreateImage2D);
 SVMCL_API(clCreateImage3D);
 SVMCL_API(clCreateImage);
@@ -153,16 +167,10 @@ SVMCL_API(clCreateSamplerWithProperties);
 SVMCL_API(clRetainSampler);
 SVMCL_API(clReleaseSampler);
 SVMCL_API(clGetSamplerInfo);
+/* pipes, native kernels, cl_ext_device_fission */
 SVMCL_API(clCreatePipe);
 SVMCL_API(clGetPipeInfo);
-SVMCL_API(clSetDefaultDeviceCommandQueue);
-SVMCL_API(clCreateProgramWithIL);
-SVMCL_API(clSetProgramSpecializationConstant);
-SVMCL_API(clSetProgramReleaseCallback);
-SVMCL_API(clGetKernelSubGroupInfo);
-SVMCL_API(clGetKernelSubGroupInfoKHR);
-SVMCL_API(clGetDeviceAndHostTimer);
-SVMCL_API(clGetHostTimer);
+SVMCL_API(clEnqueueNativeKernel);
 SVMCL_API(clCreateSubDevicesEXT);
 SVMCL_API(clRetainDeviceEXT);
 SVMCL_API(clReleaseDeviceEXT);
@@ -234,7 +242,7 @@ cl_int svmcl_clEnqueueReleaseDX9MediaSurfacesKHR(cl_command_queue, cl_uint,
 						 const cl_event *,
 						 cl_event *);
 
-/* OpenCL 3.1 slot 149 (not in the installed headers' table). */
+/* unimplemented.c: OpenCL 3.1 slot 149 (not in the installed headers' table). */
 cl_int svmcl_clGetKernelSuggestedLocalWorkSize(cl_command_queue, cl_kernel,
 					       cl_uint, const size_t *,
 					       const size_t *, size_t *);

@@ -266,7 +266,10 @@ static cl_int mem_cmd_submit(const char *func, cl_command_queue q,
 	if (!blocking)
 		return svmcl_queue_submit(q, &c->base, event);
 
-	svmcl_queue_submit(q, &c->base, &ev);
+	/* A failed submission destroyed @c and made no event. */
+	status = svmcl_queue_submit(q, &c->base, &ev);
+	if (status != CL_SUCCESS)
+		return status;
 	status = svmcl_event_wait(ev);
 	if (event)
 		*event = ev;

@@ -812,10 +812,12 @@ cl_int CL_API_CALL svmcl_clGetCommandQueueInfo(cl_command_queue command_queue,
 }
 
 /*
- * Deprecated by OpenCL 1.1; 3.0 lets a device refuse to modify queue
- * properties. svmcl validates, reports the current properties, accepts a
- * request that changes nothing and refuses any change with
- * CL_INVALID_QUEUE_PROPERTIES (valid values the device cannot apply).
+ * Deprecated by OpenCL 1.1. OpenCL 3.0 requires modifying the properties
+ * of a queue only of 1.0 devices and lets the others "unconditionally
+ * return an error": CL_INVALID_OPERATION ("no devices ... support
+ * modifying the properties of a command-queue"). The properties are still
+ * validated first, so that a wrong value is CL_INVALID_VALUE, and
+ * old_properties is left untouched: nothing changed.
  */
 cl_int CL_API_CALL
 svmcl_clSetCommandQueueProperty(cl_command_queue command_queue,
@@ -824,33 +826,34 @@ svmcl_clSetCommandQueueProperty(cl_command_queue command_queue,
 				cl_command_queue_properties *old_properties)
 {
 	cl_command_queue q = command_queue;
-	cl_command_queue_properties now;
 
+	(void)enable;
+	(void)old_properties;
 	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_QUEUE(q), CL_INVALID_COMMAND_QUEUE,
 			      "not a valid queue");
+	/* Only the bits of the clCreateCommandQueue table are valid. */
 	SVMCL_RETURN_ERROR_ON(properties & ~SVMCL_QUEUE_HOST_PROPERTIES,
 			      CL_INVALID_VALUE, "unknown queue properties 0x%llx",
 			      (unsigned long long)properties);
-	if (old_properties)
-		*old_properties = q->properties;
-	now = enable ? q->properties | properties : q->properties & ~properties;
-	SVMCL_RETURN_ERROR_ON(now != q->properties, CL_INVALID_QUEUE_PROPERTIES,
-			      "queue properties cannot change after creation");
-	return CL_SUCCESS;
+	return SVMCL_ERROR(CL_INVALID_OPERATION,
+			   "the device cannot modify the properties of a queue");
 }
 
+/*
+ * Without device-side enqueue (CL_DEVICE_DEVICE_ENQUEUE_CAPABILITIES 0)
+ * there is no replaceable default on-device queue: CL_INVALID_OPERATION
+ * for a valid context and device, whatever command_queue is (the CTS
+ * passes NULL).
+ */
 cl_int CL_API_CALL
 svmcl_clSetDefaultDeviceCommandQueue(cl_context context, cl_device_id device,
 				     cl_command_queue command_queue)
 {
 	cl_int err = queue_check_handles(__func__, context, device);
 
+	(void)command_queue;
 	if (err)
 		return err;
-	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_QUEUE(command_queue) ||
-			      command_queue->context != context,
-			      CL_INVALID_COMMAND_QUEUE,
-			      "not a command-queue of the context");
 	return SVMCL_ERROR(CL_INVALID_OPERATION,
 			   "no replaceable default on-device queue");
 }

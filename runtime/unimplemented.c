@@ -11,15 +11,41 @@
  * for a device without the feature. Every core entry point is implemented
  * in its object's file.
  *
+ * The handles an entry point is given are checked first, so that a bad
+ * queue is CL_INVALID_COMMAND_QUEUE and a bad context CL_INVALID_CONTEXT
+ * before the feature's own error:
+ *
+ *  - image commands, native kernels: CL_INVALID_OPERATION ("the device
+ *    associated with command_queue does not support images" / "cannot
+ *    execute the native kernel");
+ *  - image, sampler and pipe creators: CL_INVALID_OPERATION ("no devices
+ *    in context support ...");
+ *  - OpenGL sharing: no context is created from an OpenGL context, so a
+ *    valid context or queue is CL_INVALID_CONTEXT ("was not created from
+ *    an OpenGL context") and a valid buffer CL_INVALID_GL_OBJECT;
+ *  - EGL: clCreateFromEGLImageKHR makes images (CL_INVALID_OPERATION),
+ *    an EGL sync needs an EGL context (CL_INVALID_CONTEXT), and no memory
+ *    object comes from EGL (CL_INVALID_EGL_OBJECT_KHR);
+ *  - acquire/release of interop objects with no objects "does nothing and
+ *    returns CL_SUCCESS": a marker honours the wait list and the event.
+ *
+ * The Direct3D and DX9 slots are Windows-only (no loader on Linux calls
+ * them): they answer CL_INVALID_OPERATION.
+ *
  * With SVMCL_DEBUG=api every call says which feature it hit.
  *
  * DOC: Locking
  *
  * None.
  */
+#include <CL/cl_egl.h>
+
 #include "api.h"
 #include "api_error.h"
+#include "context.h"
+#include "mem.h"
 #include "platform.h"
+#include "queue.h"
 
 static cl_int absent(const char *fn, cl_int err, const char *feature)
 {
@@ -54,10 +80,73 @@ static void *absent_in_context(const char *fn, cl_context context,
 	return NULL;
 }
 
+/* Commands of an absent feature: the queue is checked first. */
+static cl_int absent_on_queue(const char *fn, cl_command_queue q,
+			      const char *feature)
+{
+	cl_int err = SVMCL_IS_QUEUE(q) ? CL_INVALID_OPERATION :
+					 CL_INVALID_COMMAND_QUEUE;
+
+	svmcl_api_error(fn, err, "%s not supported by svmcl", feature);
+	return err;
+}
+
+/* A creator that needs a context made from another API's context. */
+static void *not_from_interop(const char *fn, cl_context context,
+			      cl_int *errcode_ret, const char *api)
+{
+	svmcl_api_error(fn, CL_INVALID_CONTEXT, SVMCL_IS_CONTEXT(context) ?
+			"the context was not created from an %s context" :
+			"not a valid context (%s sharing)", api);
+	if (errcode_ret)
+		*errcode_ret = CL_INVALID_CONTEXT;
+	return NULL;
+}
+
+/*
+ * Acquire and release of OpenGL or EGL objects: @not_ours is the error
+ * for a valid request (CL_INVALID_CONTEXT for OpenGL: the queue's context
+ * was not created from one; CL_INVALID_EGL_OBJECT_KHR for EGL: no memory
+ * object was created from an EGL resource).
+ */
+static cl_int absent_interop_enqueue(const char *fn, cl_command_queue q,
+				     cl_uint num_objects,
+				     const cl_mem *mem_objects,
+				     cl_uint num_events,
+				     const cl_event *wait_list,
+				     cl_event *event, cl_int not_ours,
+				     const char *api)
+{
+	SVMCL_RETURN_ERROR_ON(!SVMCL_IS_QUEUE(q), CL_INVALID_COMMAND_QUEUE,
+			      "not a valid command queue");
+	SVMCL_RETURN_ERROR_ON((num_objects == 0) != (mem_objects == NULL),
+			      CL_INVALID_VALUE,
+			      "num_objects %u with mem_objects %p",
+			      num_objects, (const void *)mem_objects);
+	/* "does nothing and returns CL_SUCCESS" */
+	if (num_objects == 0)
+		return svmcl_clEnqueueMarkerWithWaitList(q, num_events,
+							 wait_list, event);
+	if (not_ours == CL_INVALID_CONTEXT)
+		return SVMCL_ERROR(not_ours, "the context of the queue was "
+				   "not created from an %s context", api);
+	for (cl_uint i = 0; i < num_objects; i++)
+		SVMCL_RETURN_ERROR_ON(!svmcl_mem_is_live(mem_objects[i]) ||
+				      mem_objects[i]->context != q->context,
+				      CL_INVALID_MEM_OBJECT,
+				      "mem_objects[%u] is not a memory object of the queue's context",
+				      i);
+	return SVMCL_ERROR(not_ours, "no memory object comes from %s", api);
+}
+
 #define ABSENT(err, feature) return absent(__func__, (err), (feature))
 #define ABSENT_NULL(feature) return absent_null(__func__, errcode_ret, (feature))
 #define ABSENT_IN_CONTEXT(feature) \
 	return absent_in_context(__func__, context, errcode_ret, (feature))
+#define ABSENT_ON_QUEUE(feature) \
+	return absent_on_queue(__func__, command_queue, (feature))
+#define NOT_FROM_INTEROP(api) \
+	return not_from_interop(__func__, context, errcode_ret, (api))
 
 /*
  * Features svmcl does not have.
@@ -71,7 +160,7 @@ svmcl_clEnqueueNativeKernel(cl_command_queue command_queue,
 			    cl_uint num_events, const cl_event *wait_list,
 			    cl_event *event)
 {
-	ABSENT(CL_INVALID_OPERATION, "native kernels (CL_EXEC_NATIVE_KERNEL)");
+	ABSENT_ON_QUEUE("native kernels (CL_EXEC_NATIVE_KERNEL)");
 }
 
 /* images */
@@ -171,7 +260,7 @@ svmcl_clEnqueueReadImage(cl_command_queue command_queue, cl_mem image,
 			 size_t slice_pitch, void *ptr, cl_uint num_events,
 			 const cl_event *wait_list, cl_event *event)
 {
-	ABSENT(CL_INVALID_OPERATION, "images");
+	ABSENT_ON_QUEUE("images");
 }
 
 cl_int CL_API_CALL
@@ -182,7 +271,7 @@ svmcl_clEnqueueWriteImage(cl_command_queue command_queue, cl_mem image,
 			  cl_uint num_events, const cl_event *wait_list,
 			  cl_event *event)
 {
-	ABSENT(CL_INVALID_OPERATION, "images");
+	ABSENT_ON_QUEUE("images");
 }
 
 cl_int CL_API_CALL
@@ -192,7 +281,7 @@ svmcl_clEnqueueCopyImage(cl_command_queue command_queue, cl_mem src,
 			 cl_uint num_events, const cl_event *wait_list,
 			 cl_event *event)
 {
-	ABSENT(CL_INVALID_OPERATION, "images");
+	ABSENT_ON_QUEUE("images");
 }
 
 cl_int CL_API_CALL
@@ -202,7 +291,7 @@ svmcl_clEnqueueCopyImageToBuffer(cl_command_queue command_queue, cl_mem src,
 				 cl_uint num_events, const cl_event *wait_list,
 				 cl_event *event)
 {
-	ABSENT(CL_INVALID_OPERATION, "images");
+	ABSENT_ON_QUEUE("images");
 }
 
 cl_int CL_API_CALL
@@ -212,7 +301,7 @@ svmcl_clEnqueueCopyBufferToImage(cl_command_queue command_queue, cl_mem src,
 				 cl_uint num_events, const cl_event *wait_list,
 				 cl_event *event)
 {
-	ABSENT(CL_INVALID_OPERATION, "images");
+	ABSENT_ON_QUEUE("images");
 }
 
 void *CL_API_CALL
@@ -223,7 +312,11 @@ svmcl_clEnqueueMapImage(cl_command_queue command_queue, cl_mem image,
 			cl_uint num_events, const cl_event *wait_list,
 			cl_event *event, cl_int *errcode_ret)
 {
-	ABSENT_NULL("images");
+	cl_int err = absent_on_queue(__func__, command_queue, "images");
+
+	if (errcode_ret)
+		*errcode_ret = err;
+	return NULL;
 }
 
 cl_int CL_API_CALL
@@ -232,7 +325,7 @@ svmcl_clEnqueueFillImage(cl_command_queue command_queue, cl_mem image,
 			 const size_t *region, cl_uint num_events,
 			 const cl_event *wait_list, cl_event *event)
 {
-	ABSENT(CL_INVALID_OPERATION, "images");
+	ABSENT_ON_QUEUE("images");
 }
 
 /* samplers (only meaningful with images) */
@@ -329,7 +422,7 @@ cl_mem CL_API_CALL svmcl_clCreateFromGLBuffer(cl_context context,
 					      cl_GLuint bufobj,
 					      cl_int *errcode_ret)
 {
-	ABSENT_NULL("OpenGL sharing");
+	NOT_FROM_INTEROP("OpenGL");
 }
 
 cl_mem CL_API_CALL svmcl_clCreateFromGLTexture(cl_context context,
@@ -339,7 +432,7 @@ cl_mem CL_API_CALL svmcl_clCreateFromGLTexture(cl_context context,
 					       cl_GLuint texture,
 					       cl_int *errcode_ret)
 {
-	ABSENT_NULL("OpenGL sharing");
+	NOT_FROM_INTEROP("OpenGL");
 }
 
 cl_mem CL_API_CALL svmcl_clCreateFromGLTexture2D(cl_context context,
@@ -349,7 +442,7 @@ cl_mem CL_API_CALL svmcl_clCreateFromGLTexture2D(cl_context context,
 						 cl_GLuint texture,
 						 cl_int *errcode_ret)
 {
-	ABSENT_NULL("OpenGL sharing");
+	NOT_FROM_INTEROP("OpenGL");
 }
 
 cl_mem CL_API_CALL svmcl_clCreateFromGLTexture3D(cl_context context,
@@ -359,7 +452,7 @@ cl_mem CL_API_CALL svmcl_clCreateFromGLTexture3D(cl_context context,
 						 cl_GLuint texture,
 						 cl_int *errcode_ret)
 {
-	ABSENT_NULL("OpenGL sharing");
+	NOT_FROM_INTEROP("OpenGL");
 }
 
 cl_mem CL_API_CALL svmcl_clCreateFromGLRenderbuffer(cl_context context,
@@ -367,14 +460,17 @@ cl_mem CL_API_CALL svmcl_clCreateFromGLRenderbuffer(cl_context context,
 						    cl_GLuint renderbuffer,
 						    cl_int *errcode_ret)
 {
-	ABSENT_NULL("OpenGL sharing");
+	NOT_FROM_INTEROP("OpenGL");
 }
 
 cl_int CL_API_CALL svmcl_clGetGLObjectInfo(cl_mem memobj,
 					   cl_gl_object_type *gl_object_type,
 					   cl_GLuint *gl_object_name)
 {
-	ABSENT(CL_INVALID_OPERATION, "OpenGL sharing");
+	SVMCL_RETURN_ERROR_ON(!svmcl_mem_is_live(memobj), CL_INVALID_MEM_OBJECT,
+			      "not a valid memory object");
+	return SVMCL_ERROR(CL_INVALID_GL_OBJECT,
+			   "no OpenGL object is associated with the memory object");
 }
 
 cl_int CL_API_CALL svmcl_clGetGLTextureInfo(cl_mem memobj,
@@ -383,7 +479,10 @@ cl_int CL_API_CALL svmcl_clGetGLTextureInfo(cl_mem memobj,
 					    void *param_value,
 					    size_t *param_value_size_ret)
 {
-	ABSENT(CL_INVALID_OPERATION, "OpenGL sharing");
+	SVMCL_RETURN_ERROR_ON(!svmcl_mem_is_live(memobj), CL_INVALID_MEM_OBJECT,
+			      "not a valid memory object");
+	return SVMCL_ERROR(CL_INVALID_GL_OBJECT,
+			   "no OpenGL object is associated with the memory object");
 }
 
 cl_int CL_API_CALL
@@ -392,7 +491,9 @@ svmcl_clEnqueueAcquireGLObjects(cl_command_queue command_queue,
 				cl_uint num_events, const cl_event *wait_list,
 				cl_event *event)
 {
-	ABSENT(CL_INVALID_OPERATION, "OpenGL sharing");
+	return absent_interop_enqueue(__func__, command_queue, num_objects,
+				      mem_objects, num_events, wait_list,
+				      event, CL_INVALID_CONTEXT, "OpenGL");
 }
 
 cl_int CL_API_CALL
@@ -401,7 +502,9 @@ svmcl_clEnqueueReleaseGLObjects(cl_command_queue command_queue,
 				cl_uint num_events, const cl_event *wait_list,
 				cl_event *event)
 {
-	ABSENT(CL_INVALID_OPERATION, "OpenGL sharing");
+	return absent_interop_enqueue(__func__, command_queue, num_objects,
+				      mem_objects, num_events, wait_list,
+				      event, CL_INVALID_CONTEXT, "OpenGL");
 }
 
 cl_int CL_API_CALL
@@ -410,6 +513,11 @@ svmcl_clGetGLContextInfoKHR(const cl_context_properties *properties,
 			    size_t param_value_size, void *param_value,
 			    size_t *param_value_size_ret)
 {
+	/*
+	 * "a context or share group object was specified for one of CGL,
+	 * EGL, GLX or WGL and the OpenCL implementation does not support
+	 * that window-system binding API"
+	 */
 	ABSENT(CL_INVALID_OPERATION, "OpenGL sharing");
 }
 
@@ -417,7 +525,7 @@ cl_event CL_API_CALL svmcl_clCreateEventFromGLsyncKHR(cl_context context,
 						      cl_GLsync sync,
 						      cl_int *errcode_ret)
 {
-	ABSENT_NULL("OpenGL sharing");
+	NOT_FROM_INTEROP("OpenGL");
 }
 
 cl_mem CL_API_CALL
@@ -426,7 +534,7 @@ svmcl_clCreateFromEGLImageKHR(cl_context context, CLeglDisplayKHR display,
 			      const cl_egl_image_properties_khr *properties,
 			      cl_int *errcode_ret)
 {
-	ABSENT_NULL("EGL sharing");
+	ABSENT_IN_CONTEXT("images (EGL images)");
 }
 
 cl_int CL_API_CALL
@@ -436,7 +544,9 @@ svmcl_clEnqueueAcquireEGLObjectsKHR(cl_command_queue command_queue,
 				    cl_uint num_events,
 				    const cl_event *wait_list, cl_event *event)
 {
-	ABSENT(CL_INVALID_OPERATION, "EGL sharing");
+	return absent_interop_enqueue(__func__, command_queue, num_objects,
+				      mem_objects, num_events, wait_list,
+				      event, CL_INVALID_EGL_OBJECT_KHR, "EGL");
 }
 
 cl_int CL_API_CALL
@@ -446,7 +556,9 @@ svmcl_clEnqueueReleaseEGLObjectsKHR(cl_command_queue command_queue,
 				    cl_uint num_events,
 				    const cl_event *wait_list, cl_event *event)
 {
-	ABSENT(CL_INVALID_OPERATION, "EGL sharing");
+	return absent_interop_enqueue(__func__, command_queue, num_objects,
+				      mem_objects, num_events, wait_list,
+				      event, CL_INVALID_EGL_OBJECT_KHR, "EGL");
 }
 
 cl_event CL_API_CALL svmcl_clCreateEventFromEGLSyncKHR(cl_context context,
@@ -454,7 +566,7 @@ cl_event CL_API_CALL svmcl_clCreateEventFromEGLSyncKHR(cl_context context,
 						       CLeglDisplayKHR display,
 						       cl_int *errcode_ret)
 {
-	ABSENT_NULL("EGL sharing");
+	NOT_FROM_INTEROP("EGL");
 }
 
 /* Direct3D 10/11 and DX9 media sharing (Windows-only slots) */

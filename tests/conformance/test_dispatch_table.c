@@ -119,7 +119,7 @@ static void test_stubs_answer(void **state)
 	assert_int_equal(svmcl_clGetHostTimer(NULL, NULL), CL_INVALID_DEVICE);
 	assert_int_equal(svmcl_clEnqueueNativeKernel(NULL, NULL, NULL, 0, 0,
 						     NULL, NULL, 0, NULL, NULL),
-			 CL_INVALID_OPERATION);
+			 CL_INVALID_COMMAND_QUEUE);
 	assert_null(svmcl_clCreateFromD3D10BufferKHR(NULL, 0, NULL, &err));
 	assert_int_equal(err, CL_INVALID_OPERATION);
 	assert_int_equal(svmcl_clGetSupportedImageFormats(NULL, 0, 0, 0, NULL,

@@ -73,19 +73,36 @@ static LLVMValueRef fn_metadata(struct clc_module *m, LLVMValueRef fn,
 	return node;
 }
 
+/*
+ * Operand @i of metadata @node, or NULL. A kernel has as many operands as
+ * arguments, up to CL_DEVICE_MAX_PARAMETER_SIZE of them: no fixed array.
+ */
+static LLVMValueRef md_operand(LLVMValueRef node, unsigned int i)
+{
+	unsigned int n = node ? LLVMGetMDNodeNumOperands(node) : 0;
+	LLVMValueRef *ops, op;
+
+	if (i >= n)
+		return NULL;
+	ops = malloc(n * sizeof(*ops));
+	if (!ops)
+		return NULL;
+	LLVMGetMDNodeOperands(node, ops);
+	op = ops[i];
+	free(ops);
+	return op;
+}
+
 /* Operand @i of metadata @node as a malloc'd string ("" if absent). */
 static char *md_string(LLVMValueRef node, unsigned int i)
 {
-	LLVMValueRef ops[64];
+	LLVMValueRef op = md_operand(node, i);
 	unsigned int len = 0;
-	const char *s = NULL;
+	const char *s = op ? LLVMGetMDString(op, &len) : NULL;
 	char *out;
 
-	if (node && LLVMGetMDNodeNumOperands(node) > i &&
-	    LLVMGetMDNodeNumOperands(node) <= 64) {
-		LLVMGetMDNodeOperands(node, ops);
-		s = LLVMGetMDString(ops[i], &len);
-	}
+	if (!s)
+		len = 0;
 	out = malloc(len + 1);
 	if (out) {
 		if (len)
@@ -97,15 +114,11 @@ static char *md_string(LLVMValueRef node, unsigned int i)
 
 static uint64_t md_int(LLVMValueRef node, unsigned int i)
 {
-	LLVMValueRef ops[64];
+	LLVMValueRef op = md_operand(node, i);
 
-	if (!node || LLVMGetMDNodeNumOperands(node) <= i ||
-	    LLVMGetMDNodeNumOperands(node) > 64)
+	if (!op || !LLVMIsAConstantInt(op))
 		return 0;
-	LLVMGetMDNodeOperands(node, ops);
-	if (!LLVMIsAConstantInt(ops[i]))
-		return 0;
-	return LLVMConstIntGetZExtValue(ops[i]);
+	return LLVMConstIntGetZExtValue(op);
 }
 
 static uint32_t access_qual_of(const char *s)

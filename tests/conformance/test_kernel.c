@@ -480,6 +480,69 @@ static void test_clone(void **state)
 	assert_int_equal(err, CL_INVALID_KERNEL);
 }
 
+/*
+ * The most arguments CL_DEVICE_MAX_PARAMETER_SIZE allows: 127 longs and a
+ * global pointer (128 * 8 = 1024 bytes). Every argument keeps its kind,
+ * name and type (a kernel with more than 64 once lost all metadata, and
+ * the buffer argument became a by-value one).
+ */
+static void test_max_parameters(void **state)
+{
+	enum { NLONG = 127 };
+	char *src = malloc(64 * 1024), *p = src;
+	cl_long expect = 0, result = 0;
+	cl_program prog;
+	cl_kernel k;
+	cl_mem buf;
+	size_t one = 1, maxp = 0;
+	char name[32];
+	cl_int err;
+
+	(void)state;
+	assert_non_null(src);
+	CHECK(clGetDeviceInfo(E.device, CL_DEVICE_MAX_PARAMETER_SIZE,
+			      sizeof(maxp), &maxp, NULL));
+	assert_true(maxp >= (NLONG + 1) * sizeof(cl_long));
+	p += sprintf(p, "kernel void many(");
+	for (int i = 0; i < NLONG; i++)
+		p += sprintf(p, "long a%d, ", i);
+	p += sprintf(p, "global long *out)\n{\n\tlong s = 0;\n");
+	for (int i = 0; i < NLONG; i++)
+		p += sprintf(p, "\ts += a%d * %d;\n", i, i + 1);
+	sprintf(p, "\t*out = s;\n}\n");
+
+	prog = clCreateProgramWithSource(E.context, 1, (const char **)&src,
+					 NULL, &err);
+	CHECK(err);
+	CHECK(clBuildProgram(prog, 0, NULL, "-cl-kernel-arg-info", NULL, NULL));
+	k = clCreateKernel(prog, "many", &err);
+	CHECK(err);
+	for (int i = 0; i < NLONG; i++) {
+		cl_long v = 1000 + i;
+
+		CHECK(clSetKernelArg(k, i, sizeof(v), &v));
+		expect += v * (i + 1);
+	}
+	buf = clCreateBuffer(E.context, CL_MEM_USE_HOST_PTR, sizeof(result),
+			     &result, &err);
+	CHECK(err);
+	CHECK(clSetKernelArg(k, NLONG, sizeof(buf), &buf));
+	CHECK(clGetKernelArgInfo(k, NLONG, CL_KERNEL_ARG_NAME, sizeof(name),
+				 name, NULL));
+	assert_string_equal(name, "out");
+	CHECK(clGetKernelArgInfo(k, 100, CL_KERNEL_ARG_TYPE_NAME, sizeof(name),
+				 name, NULL));
+	assert_string_equal(name, "long");
+	CHECK(clEnqueueNDRangeKernel(E.queue, k, 1, NULL, &one, NULL, 0, NULL,
+				     NULL));
+	CHECK(clFinish(E.queue));
+	assert_int_equal(result, expect);
+	clReleaseMemObject(buf);
+	clReleaseKernel(k);
+	clReleaseProgram(prog);
+	free(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_work_group_info),
 		cmocka_unit_test(test_sub_group_info),
 		cmocka_unit_test(test_clone),
+		cmocka_unit_test(test_max_parameters),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -365,6 +365,8 @@ static void *queue_worker(void *arg)
 	cl_command_queue q = arg;
 	bool tear_down;
 
+	/* For debuggers, perf and SVMCL_TRACE's thread names. */
+	pthread_setname_np(pthread_self(), "svmcl-queue");
 	pthread_mutex_lock(&q->obj.lock);
 	for (;;) {
 		struct svmcl_command *cmd = __queue_pop_ready(q, UINT64_MAX);

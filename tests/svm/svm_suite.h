@@ -442,7 +442,7 @@ static inline int lists_check_device(struct lists *L, int gen)
 	return found;
 }
 
-static inline bool lists_in(const struct lists *L, const struct node *base,
+static inline bool lists_owns(const struct lists *L, const struct node *base,
 			    const struct node *n)
 {
 	return n >= base && n < base + L->cap;
@@ -459,7 +459,7 @@ static inline int lists_check_host(struct lists *L, int gen)
 		int j;
 
 		for (j = 0; j < L->len && n; j++) {
-			if (!lists_in(L, (j & 1) ? L->b : L->a, n) ||
+			if (!lists_owns(L, (j & 1) ? L->b : L->a, n) ||
 			    n->id != (int)i || n->pos != j || n->gen != gen)
 				break;
 			n = n->next;

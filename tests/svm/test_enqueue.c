@@ -433,9 +433,8 @@ static void test_cross_queue(void **state)
 	assert_non_null(h);
 	CHECK(clEnqueueSVMMemFill(S.queue, a, &pat, sizeof(pat), n * 4, 1, &u,
 				  &ev[0]));
-	CHECK(clEnqueueSVMMigrateMem(S.queue2, 2, ptrs, sizes,
-				     CL_MIGRATE_MEM_OBJECT_CONTENT_UNDEFINED,
-				     1, &ev[0], &ev[1]));
+	CHECK(clEnqueueSVMMigrateMem(S.queue2, 2, ptrs, sizes, 0, 1, &ev[0],
+				     &ev[1]));
 	CHECK(clEnqueueSVMMigrateMem(S.queue, 1, ptrs, NULL,
 				     CL_MIGRATE_MEM_OBJECT_HOST, 1, &ev[1],
 				     &ev[2]));

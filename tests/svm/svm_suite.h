@@ -296,7 +296,11 @@ struct lists {
 	size_t nlists;
 	int len;
 	size_t cap;
-	/* ACCESS_BUFFER_MAP: buffers (or sub-buffers) over a, b, ctr */
+	/*
+	 * ACCESS_BUFFER_MAP: buffers (or sub-buffers) over a, b and a plain
+	 * buffer of the counters. Other accesses: abuf, when set, is passed
+	 * for a instead of the SVM pointer (a buffer over it).
+	 */
 	cl_mem abuf, bbuf, cbuf;
 };
 
@@ -378,6 +382,11 @@ static inline void lists_set_args(struct lists *L, cl_kernel k)
 		CHECK(clSetKernelArg(k, 0, sizeof(cl_mem), &L->abuf));
 		CHECK(clSetKernelArg(k, 1, sizeof(cl_mem), &L->bbuf));
 		CHECK(clSetKernelArg(k, 2, sizeof(cl_mem), &L->cbuf));
+	} else if (L->abuf) {
+		/* Mixed: a through its buffer, the rest as SVM pointers. */
+		CHECK(clSetKernelArg(k, 0, sizeof(cl_mem), &L->abuf));
+		CHECK(clSetKernelArgSVMPointer(k, 1, L->b));
+		CHECK(clSetKernelArgSVMPointer(k, 2, L->ctr));
 	} else {
 		CHECK(clSetKernelArgSVMPointer(k, 0, L->a));
 		CHECK(clSetKernelArgSVMPointer(k, 1, L->b));

@@ -139,6 +139,7 @@ static void test_coarse_old_api(void **state)
 
 		assert_non_null(ctr);
 		M.access = ACCESS_SVM_MAP;
+		M.abuf = M.bbuf = M.cbuf = NULL;
 		M.ctr = ctr;
 		assert_int_equal(lists_check_device(&M, 7), NLISTS);
 		assert_int_equal(lists_check_host(&M, 7), NLISTS);

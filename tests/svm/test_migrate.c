@@ -265,6 +265,34 @@ static void test_system_memory_touched(void **state)
 	cl_uint *m[3];
 
 	(void)state;
+	/*
+	 * Page-aligned heap blocks of whole pages: the page-rounded ranges
+	 * stay inside them (see test_heap_neighbours for unaligned blocks).
+	 */
+	for (int i = 0; i < 3; i++) {
+		void *p = NULL;
+
+		assert_int_equal(posix_memalign(&p, S.page,
+						N * sizeof(cl_uint)), 0);
+		m[i] = p;
+	}
+	migrate_touch(m[0], m[1], m[2], true);
+	for (int i = 0; i < 3; i++)
+		free(m[i]);
+}
+
+/*
+ * A range inside an ordinary malloc block: migration moves whole pages,
+ * so the pages also hold the allocator's neighbouring bytes, which must
+ * survive the round trip like the application's. Run as its own meson
+ * test (argument "heap-neighbours"): under AddressSanitizer svmcl's page
+ * copy trips over the allocator's redzones (docs/svm.md, known bugs).
+ */
+static void test_heap_neighbours(void **state)
+{
+	cl_uint *m[3];
+
+	(void)state;
 	for (int i = 0; i < 3; i++) {
 		m[i] = malloc(N * sizeof(cl_uint));
 		assert_non_null(m[i]);
@@ -309,7 +337,7 @@ static void test_lists_migrated(void **state)
 	clSVMFree(S.context, L.ctr);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_coarse_two_queues),
@@ -317,6 +345,11 @@ int main(void)
 		cmocka_unit_test(test_system_memory_touched),
 		cmocka_unit_test(test_lists_migrated),
 	};
+	const struct CMUnitTest heap[] = {
+		cmocka_unit_test(test_heap_neighbours),
+	};
 
+	if (argc > 1 && strcmp(argv[1], "heap-neighbours") == 0)
+		return cmocka_run_group_tests(heap, setup, teardown);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -45,7 +45,7 @@
 static inline struct sgpu_tlb_entry *l1_line(struct sgpu_tlb_entry *tlb,
 					     uint64_t va)
 {
-	return &tlb[(va >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+	return &tlb[sgpu_tlb_index(va)];
 }
 
 static inline void tlb_line_invalidate(struct sgpu_tlb_entry *e)

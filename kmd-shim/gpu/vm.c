@@ -60,11 +60,11 @@
 #include "gpu/sgpu.h"
 
 /*
- * Pages a walk fills at once: a 256 KiB group (a quarter of the default
- * first level, one leaf table read), never more than the first level.
+ * Pages a walk fills at once: the first level's group (sgpu_abi.h), 256
+ * KiB read from one leaf table; the index keeps a group in one block of
+ * lines, so a fill-ahead only ever replaces lines of one other group.
  */
-#define SGPU_FILL_AHEAD_PAGES \
-	(SGPU_TLB_L1_ENTRIES < 64 ? SGPU_TLB_L1_ENTRIES : 64u)
+#define SGPU_FILL_AHEAD_PAGES SGPU_TLB_GROUP_PAGES
 #define SGPU_FILL_AHEAD_SIZE \
 	((uint64_t)SGPU_FILL_AHEAD_PAGES << SGPU_PAGE_SHIFT)
 

@@ -13,15 +13,15 @@
  * the access, which ends the dispatch with a device fault
  * (sgpu_cu_device_fault() unwinds to the unit's dispatch loop).
  *
- * Holding two translations. A strip-mined chunk (clc_hoist.cpp) probes
- * its later sites with SGPU_ACCESS_HOLD: no quiescent point, and 0 back
- * when a fault had to be waited for, so that it translates all again. A
- * misaligned access that crosses a page, and
+ * Holding two translations. A misaligned access that crosses a page, and
  * a copy between two device buffers, need two host addresses at once. A
  * quiescent point promises that the unit holds no translation, so the
  * second translation is taken without passing one; if it needs a fault
  * (the unit must go quiescent to wait), the first translation is dropped
- * and both are taken again.
+ * and both are taken again. A strip-mined chunk (runtime/compiler/
+ * clc_hoist.cpp) does the same for its sites: its later probes carry
+ * SGPU_ACCESS_HOLD, which passes no quiescent point and returns 0 when a
+ * fault had to be waited for, and the chunk then probes all again.
  *
  * DOC: Locking
  *

@@ -25,7 +25,10 @@
  * second level, else the page table. A walk that finds its entry also
  * fills the first-level lines of the other valid pages of the same 256 KiB
  * group ("fill-ahead"), the software form of the fragment / big-page TLB
- * entries of GPU MMUs: one walk per 64 pages for a stream. A leaf entry's
+ * entries of GPU MMUs: one walk per 64 pages for a stream. The first
+ * level's index keeps a group in one block of lines and hashes groups to
+ * blocks (sgpu_abi.h), so the fill-ahead of one stream replaces the lines
+ * of another only when their groups hash to the same block. A leaf entry's
  * target is a system IOVA (here the CPU virtual address) or, with
  * SGPU_PTE_VRAM, an offset into the device memory aperture: pages of the
  * process that were migrated to the GPU's VRAM (vram.c), which

@@ -146,7 +146,7 @@ static inline uint64_t dev_xlate(struct sgpu_cu_state *cu, uint64_t va,
 				 uint64_t size, enum sgpu_access kind)
 {
 	struct sgpu_tlb_entry *e =
-		&cu->tlb[(va >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+		&cu->tlb[sgpu_tlb_index(va)];
 	uint64_t tag = kind >= SGPU_ACCESS_WRITE ? e->tag_write : e->tag_read;
 
 	if (tag == (va & (SGPU_PAGE_MASK | (size - 1))))
@@ -180,7 +180,7 @@ static uint64_t identity_miss(struct sgpu_cu_state *cu, uint64_t va,
 			      uint64_t access)
 {
 	struct sgpu_tlb_entry *e =
-		&cu->tlb[(va >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+		&cu->tlb[sgpu_tlb_index(va)];
 
 	(void)access;
 	e->addend = 0;

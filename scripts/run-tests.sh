@@ -26,6 +26,7 @@ echo "== ASan + UBSan build (clang-19) =="
 # and dies in its tracer. Programs that are not built here (clinfo) get the
 # shared runtime preloaded by the test definitions.
 export CC=clang-19
+export CXX=clang++-19
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"

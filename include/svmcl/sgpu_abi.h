@@ -18,7 +18,7 @@
  * The fast path of a device access of @size bytes at virtual address @va
  * (QEMU softmmu style, permission folded into the tag):
  *
- *	e = &cu->tlb[(va >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+ *	e = &cu->tlb[sgpu_tlb_index(va)];
  *	tag = is_write ? e->tag_write : e->tag_read;
  *	if (tag == (va & (SGPU_PAGE_MASK | (size - 1))))
  *		host = va + e->addend;			hit: one compare, one add
@@ -28,6 +28,16 @@
  * An invalid line holds SGPU_TLB_INVALID_TAG in both tags, which never
  * matches an aligned address. An access that is not naturally aligned never
  * matches either and takes the miss path, which handles page crossings.
+ *
+ * The index (sgpu_tlb_index()) keeps each aligned group of
+ * SGPU_TLB_GROUP_PAGES pages in one block of as many consecutive lines, in
+ * page order, and picks the block by a multiplicative hash of the group
+ * number. A stream then owns one block per group (the page walker fills a
+ * whole group at once, vm.c), and streams whose bases differ by a multiple
+ * of the first level's reach (arrays 16 or 64 MiB apart, as mmap places
+ * them) land in different blocks instead of sharing every line, as they
+ * did with the plain (va >> 12) & (entries - 1). The compiler emits the
+ * same arithmetic inline (clc_mmu.c); everything else calls the function.
  *
  * All fields the JIT reads are at fixed offsets; the compiler takes them
  * with offsetof() at build time of the runtime.
@@ -43,15 +53,16 @@
 
 /*
  * First-level TLB lines per unit: a build option (meson -Dtlb-l1-bits=N,
- * 4..12), not a run-time one: the probe masks the index with a constant.
+ * 7..12), not a run-time one: the probe masks the index with a constant.
  * A mask loaded from the descriptor costs ~0.1 ns per access (measured,
- * docs/gpu.md), so the size stays compiled in.
+ * docs/gpu.md), so the size stays compiled in. At least two fill-ahead
+ * groups (below) must fit.
  */
 #ifndef SGPU_TLB_L1_BITS
-#define SGPU_TLB_L1_BITS 8
+#define SGPU_TLB_L1_BITS 10
 #endif
-#if SGPU_TLB_L1_BITS < 4 || SGPU_TLB_L1_BITS > 12
-#error "SGPU_TLB_L1_BITS must be 4..12"
+#if SGPU_TLB_L1_BITS < 7 || SGPU_TLB_L1_BITS > 12
+#error "SGPU_TLB_L1_BITS must be 7..12"
 #endif
 #define SGPU_TLB_L1_ENTRIES (1u << SGPU_TLB_L1_BITS)
 #define SGPU_TLB_INVALID_TAG (~0ull)
@@ -72,6 +83,28 @@
 #define SGPU_MAX_GROUP_ITEMS 1024u	/* work-items of one group, at most */
 #define SGPU_ITEM_STACK_SIZE (256u * 1024)
 
+/* The fill-ahead group: 64 pages, 256 KiB, one block of the first level. */
+#define SGPU_TLB_GROUP_SHIFT 6
+#define SGPU_TLB_GROUP_PAGES (1u << SGPU_TLB_GROUP_SHIFT)
+/* Fibonacci hashing of the group number: the top bits pick the block. */
+#define SGPU_TLB_HASH_MUL 0x9e3779b97f4a7c15ull
+
+/*
+ * The first-level line of @va: page within its group in the low bits,
+ * hash of the group number above (see DOC: Overview). Needs
+ * SGPU_TLB_L1_BITS > SGPU_TLB_GROUP_SHIFT.
+ */
+static inline unsigned int sgpu_tlb_index(uint64_t va)
+{
+	uint64_t vpn = va >> SGPU_PAGE_SHIFT;
+	uint64_t block = ((va >> (SGPU_PAGE_SHIFT + SGPU_TLB_GROUP_SHIFT)) *
+			  SGPU_TLB_HASH_MUL) >>
+			 (64 - (SGPU_TLB_L1_BITS - SGPU_TLB_GROUP_SHIFT));
+
+	return (unsigned int)((vpn & (SGPU_TLB_GROUP_PAGES - 1)) |
+			      (block << SGPU_TLB_GROUP_SHIFT));
+}
+
 /* Access kinds, in increasing strength (fault sorting relies on it). */
 enum sgpu_access {
 	SGPU_ACCESS_PREFETCH = 0,
@@ -80,9 +113,19 @@ enum sgpu_access {
 	SGPU_ACCESS_ATOMIC = 3,
 };
 
-/* Miss-handler argument: access kind in bits 0..3, size in bytes above. */
+/*
+ * Miss-handler argument: access kind in bits 0..2, SGPU_ACCESS_HOLD in bit
+ * 3, size in bytes above.
+ */
 #define SGPU_ACCESS(size, kind) (((uint64_t)(size) << 4) | (uint64_t)(kind))
-#define SGPU_ACCESS_KIND(a) ((enum sgpu_access)((a) & 0xf))
+#define SGPU_ACCESS_KIND(a) ((enum sgpu_access)((a) & 0x7))
+/*
+ * The caller holds other translations (a strip-mined chunk's later
+ * probes, clc_hoist.cpp): the miss path must not pass a quiescent point,
+ * and returns 0 instead of a host address when it had to wait for a fault
+ * (it was quiescent meanwhile); the caller then translates all again.
+ */
+#define SGPU_ACCESS_HOLD 0x8ull
 #define SGPU_ACCESS_SIZE(a) ((uint64_t)(a) >> 4)
 
 /* One first-level TLB line; 32 bytes so that the index scales by a shift. */

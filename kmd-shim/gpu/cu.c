@@ -327,28 +327,51 @@ static void cu_run_groups(struct sgpu_cu *cu, struct sgpu_dispatch *d)
 		return;
 	}
 	cu->in_dispatch = 1;
-	for (;;) {
-		uint64_t g;
-
+	/*
+	 * One quiescent-state span for the unit's whole run of work-groups,
+	 * not one per group: the two locked read-modify-writes per group
+	 * waited for the group's streaming stores to drain and cost a fifth
+	 * of a STREAM kernel's time. Between groups the unit holds no
+	 * translation; a waiter that needs it to move clears its first level
+	 * and the next probe's miss passes a quiescent point (shootdown.c).
+	 */
+	sgpu_qs_enter(cu);
+	for (uint64_t g = 0, claimed = 0;; g++) {
 		if (atomic_load_explicit(&d->abort, memory_order_relaxed))
 			break;
-		if (cu->is_inline && atomic_load_explicit(&gpu->joined,
-							  memory_order_relaxed) >=
-					     gpu->num_cus)
-			break;
-		g = atomic_fetch_add_explicit(&d->next_group, 1,
-					      memory_order_relaxed);
+		if (g >= claimed && cu->is_inline &&
+		    atomic_load_explicit(&gpu->joined, memory_order_relaxed) >=
+			    gpu->num_cus)
+			break;	/* never with claimed groups left to run */
+		if (g >= claimed) {
+			/*
+			 * Groups are claimed a batch at a time, guided: an
+			 * eighth of the remainder per unit, 1 to 64 groups
+			 * (one contended locked add per group, behind the
+			 * group's stores, cost as much as the group itself).
+			 */
+			uint64_t left = d->total_groups -
+					atomic_load_explicit(&d->next_group,
+							     memory_order_relaxed);
+			uint64_t k = left / (8 * ((uint64_t)gpu->num_cus + 1));
+
+			k = k < 1 ? 1 : k > 64 ? 64 : k;
+			if (left > d->total_groups)	/* all claimed */
+				k = 1;
+			g = atomic_fetch_add_explicit(&d->next_group, k,
+						      memory_order_relaxed);
+			claimed = g + k;
+		}
 		if (g >= d->total_groups)
 			break;
 		st->group_id[0] = g % d->num_groups[0];
 		st->group_id[1] = (g / d->num_groups[0]) % d->num_groups[1];
 		st->group_id[2] = g / (d->num_groups[0] * d->num_groups[1]);
-		sgpu_qs_enter(cu);
 		d->entry((const void *)(uintptr_t)d->desc->args, st);
-		sgpu_qs_exit(cu);
 		sgpu_qs_yield_point(cu);
 		groups++;
 	}
+	sgpu_qs_exit(cu);
 	cu->in_dispatch = 0;
 	sgpu_count(&cu->cnt.work_groups, groups);
 	if (groups)

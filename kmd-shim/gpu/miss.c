@@ -18,7 +18,10 @@
  * quiescent point promises that the unit holds no translation, so the
  * second translation is taken without passing one; if it needs a fault
  * (the unit must go quiescent to wait), the first translation is dropped
- * and both are taken again.
+ * and both are taken again. A strip-mined chunk (runtime/compiler/
+ * clc_hoist.cpp) does the same for its sites: its later probes carry
+ * SGPU_ACCESS_HOLD, which passes no quiescent point and returns 0 when a
+ * fault had to be waited for, and the chunk then probes all again.
  *
  * DOC: Locking
  *
@@ -108,7 +111,7 @@ static bool counting_probe(struct sgpu_cu *cu, uint64_t va, uint64_t access,
 	uint64_t size = SGPU_ACCESS_SIZE(access);
 	uint64_t span = 1;
 	const struct sgpu_tlb_entry *e =
-		&cu->l1[(va >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+		&cu->l1[sgpu_tlb_index(va)];
 	uint64_t tag;
 
 	/* The compiler's mask: the size rounded up to a power of two. */
@@ -142,6 +145,22 @@ uint64_t sgpu_tlb_miss(struct sgpu_cu_state *state, uint64_t va,
 	if (last < va || last >= SGPU_VA_LIMIT)
 		sgpu_cu_device_fault(cu, va, kind, -EFAULT);
 
+	/*
+	 * The caller holds other translations (sgpu_abi.h): no quiescent
+	 * point; 0 tells it to start over after a fault wait. Its accesses
+	 * stay within one page, a crossing one is translated like a pair.
+	 */
+	if (access & SGPU_ACCESS_HOLD) {
+		host = cu_translate(cu, va, kind, false);
+		if (host && (last & SGPU_PAGE_MASK) != (va & SGPU_PAGE_MASK)) {
+			host_last = cu_translate(cu, last, kind, false);
+			if (host_last && host_last - host != last - va)
+				sgpu_cu_device_fault(cu, va, kind, -EFAULT);
+			if (!host_last)
+				host = 0;
+		}
+		return host;
+	}
 	if ((last & SGPU_PAGE_MASK) == (va & SGPU_PAGE_MASK))
 		return cu_translate(cu, va, kind, true);
 	/*

@@ -16,8 +16,11 @@
  *  - cu->qs is odd while the unit runs device code and may hold a
  *    translation, even while it is outside device code (between
  *    dispatches, or waiting in the fault path, where it holds none).
- *  - The unit moves it at every point where it holds no translation:
- *    +1 when a work-group starts, +1 when it ends, -/+1 around a fault
+ *  - The unit moves it at points where it holds no translation: +1
+ *    when its run of work-groups of a dispatch starts, +1 when the run
+ *    ends (not per group: two locked operations per group cost a fifth
+ *    of a streaming kernel; between groups the first-level clear below
+ *    makes the next probe miss), -/+1 around a fault
  *    wait (sequentially consistent read-modify-writes, a full barrier on
  *    x86, so the unit's later probes see every line cleared before), and
  *    +2 when the miss path is entered, stored inside the unit's l2.lock
@@ -39,7 +42,13 @@
  *  - it keeps hitting its first level in a loop (a stream within 1 MiB, a
  *    kernel spinning on a flag) and never enters the miss path: every
  *    SGPU_QS_FLUSH_NS the waiter clears that unit's whole first level, so
- *    its next device access misses and passes a point;
+ *    its next device access misses and passes a point. A strip-mined
+ *    loop (runtime/compiler/clc_hoist.cpp) holds the translations of its
+ *    chunk from the chunk's probes to its last iteration: at most one
+ *    page's worth of iterations of an innermost, call-free loop body, so
+ *    microseconds; its next chunk's first probe misses and passes the
+ *    point (the chunk's later probes carry SGPU_ACCESS_HOLD and pass
+ *    none, since the earlier ones are held);
  *  - it is preempted, possibly between a probe and its access (with more
  *    runnable threads than cores): after SGPU_QS_YIELD_NS the waiter
  *    yields between checks, and after SGPU_QS_NAP_NS it naps briefly, so
@@ -52,8 +61,8 @@
  *    (sgpu_qs_yield_point()), which lets the preempted unit run;
  *  - it runs arithmetic only, for longer than SGPU_QS_TIMEOUT_NS (1 s, the
  *    HMM fault budget): it holds no translation in any useful sense (a
- *    translation lives from a probe to its access, with no loop between
- *    them), and the wait gives up and counts a timeout
+ *    translation lives from a probe to its access, or for one chunk of
+ *    a strip-mined loop, never across an inner loop), and the wait gives up and counts a timeout
  *    (shootdown_timeouts), which the statistics report.
 
  * What this guarantees, precisely: when sgpu_quiesce_wait() returns

@@ -6,7 +6,7 @@
  *
  * Each compute unit owns a direct-mapped first-level TLB that JIT code
  * probes inline (sgpu_abi.h: permission folded into the tag, host = va +
- * addend) and, behind it, a set-associative victim cache, the second
+ * addend, line sgpu_tlb_index(va): a hash that keeps streams apart) and, behind it, a set-associative victim cache, the second
  * level (sets x ways from SVMCL_TLB_L2, round-robin replacement): a valid
  * line evicted from the first level moves there, and a first-level miss
  * that hits there swaps the line back without a page walk. This file only
@@ -45,7 +45,7 @@
 static inline struct sgpu_tlb_entry *l1_line(struct sgpu_tlb_entry *tlb,
 					     uint64_t va)
 {
-	return &tlb[(va >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+	return &tlb[sgpu_tlb_index(va)];
 }
 
 static inline void tlb_line_invalidate(struct sgpu_tlb_entry *e)

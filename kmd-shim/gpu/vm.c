@@ -26,7 +26,10 @@
  * DOC: Locking). A walk that finds its entry also
  * fills the first-level lines of the other valid pages of the same 256 KiB
  * group ("fill-ahead"), the software form of the fragment / big-page TLB
- * entries of GPU MMUs: one walk per 64 pages for a stream. A leaf entry's
+ * entries of GPU MMUs: one walk per 64 pages for a stream. The first
+ * level's index keeps a group in one block of lines and hashes groups to
+ * blocks (sgpu_abi.h), so the fill-ahead of one stream replaces the lines
+ * of another only when their groups hash to the same block. A leaf entry's
  * target is a system IOVA (here the CPU virtual address) or, with
  * SGPU_PTE_VRAM, an offset into the device memory aperture: pages of the
  * process that were migrated to the GPU's VRAM (vram.c), which
@@ -92,11 +95,11 @@
 #include "gpu/sgpu.h"
 
 /*
- * Pages a walk fills at once: a 256 KiB group (a quarter of the default
- * first level, one leaf table read), never more than the first level.
+ * Pages a walk fills at once: the first level's group (sgpu_abi.h), 256
+ * KiB read from one leaf table; the index keeps a group in one block of
+ * lines, so a fill-ahead only ever replaces lines of one other group.
  */
-#define SGPU_FILL_AHEAD_PAGES \
-	(SGPU_TLB_L1_ENTRIES < 64 ? SGPU_TLB_L1_ENTRIES : 64u)
+#define SGPU_FILL_AHEAD_PAGES SGPU_TLB_GROUP_PAGES
 #define SGPU_FILL_AHEAD_SIZE \
 	((uint64_t)SGPU_FILL_AHEAD_PAGES << SGPU_PAGE_SHIFT)
 

@@ -53,6 +53,7 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include "compiler/clc_hoist.h"
 #include "compiler/clc_internal.h"
 #include "compiler/clc_store.h"
 
@@ -1095,6 +1096,9 @@ int clc_build_bitcode(const void *bc, size_t bc_size,
 		ret = clc_emit_wg_functions(&m);
 	if (!ret)
 		ret = verify(&m);
+	/* One probe per page for affine accesses in loops (clc_hoist.cpp). */
+	if (!ret)
+		ret = clc_hoist_probes(m.mod, NULL);
 	if (!ret)
 		ret = run_passes(&m, "default<O2>", &log);
 	if (!ret)

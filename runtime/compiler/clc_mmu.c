@@ -138,6 +138,35 @@ static uint64_t pow2_at_least(uint64_t v)
 	return p;
 }
 
+/* sgpu_tlb_index() of sgpu_abi.h, the same arithmetic in IR. */
+static LLVMValueRef build_tlb_index(struct clc_module *m, LLVMBuilderRef b,
+				    LLVMValueRef va)
+{
+	LLVMValueRef vpn, group, block;
+
+	vpn = LLVMBuildLShr(b, va, LLVMConstInt(m->i64, SGPU_PAGE_SHIFT, 0), "");
+	group = LLVMBuildLShr(b, va,
+			      LLVMConstInt(m->i64, SGPU_PAGE_SHIFT +
+						   SGPU_TLB_GROUP_SHIFT, 0), "");
+	block = LLVMBuildLShr(b,
+			      LLVMBuildMul(b, group,
+					   LLVMConstInt(m->i64,
+							SGPU_TLB_HASH_MUL, 0),
+					   ""),
+			      LLVMConstInt(m->i64, 64 - (SGPU_TLB_L1_BITS -
+							 SGPU_TLB_GROUP_SHIFT),
+					   0), "");
+	return LLVMBuildOr(b,
+			   LLVMBuildAnd(b, vpn,
+					LLVMConstInt(m->i64,
+						     SGPU_TLB_GROUP_PAGES - 1, 0),
+					""),
+			   LLVMBuildShl(b, block,
+					LLVMConstInt(m->i64, SGPU_TLB_GROUP_SHIFT,
+						     0), ""),
+			   "tlbi");
+}
+
 /* Defines __svmcl_translate (see the DOC comment). */
 static LLVMValueRef build_translate(struct clc_module *m, LLVMBuilderRef b)
 {
@@ -171,11 +200,7 @@ static LLVMValueRef build_translate(struct clc_module *m, LLVMBuilderRef b)
 	bb_miss = LLVMAppendBasicBlockInContext(m->ctx, fn, "miss");
 
 	LLVMPositionBuilderAtEnd(b, entry);
-	idx = LLVMBuildAnd(b,
-			   LLVMBuildLShr(b, va,
-					 LLVMConstInt(m->i64, SGPU_PAGE_SHIFT, 0),
-					 ""),
-			   LLVMConstInt(m->i64, SGPU_TLB_L1_ENTRIES - 1, 0), "");
+	idx = build_tlb_index(m, b, va);
 	idx = LLVMBuildShl(b, idx, LLVMConstInt(m->i64, 5, 0), "");
 	ent = LLVMBuildInBoundsGEP2(b, i8, cu, &idx, 1, "tlbe");
 	{
@@ -332,6 +357,21 @@ static LLVMValueRef enclosing_cu(LLVMValueRef inst)
 	return LLVMGetParam(fn, LLVMCountParams(fn) - 1);
 }
 
+/*
+ * SVMCL_MMU=off, read at every build: global and constant accesses use the
+ * device address as the host address, with no probe. It exists only to
+ * measure what the MMU costs (bench/run.sh); a device fault then crashes
+ * the process. Stage 3 (this) runs on every build and the binary cache
+ * holds only the front end's bitcode (clc_cache.c), so an "off" build is
+ * never reused by an "on" one.
+ */
+static bool mmu_off(void)
+{
+	const char *env = getenv("SVMCL_MMU");
+
+	return env && !strcmp(env, "off");
+}
+
 static void instrument_site(struct clc_module *m, LLVMBuilderRef b,
 			    LLVMValueRef translate, LLVMValueRef generic,
 			    const struct access_site *s)
@@ -349,6 +389,8 @@ static void instrument_site(struct clc_module *m, LLVMBuilderRef b,
 	 */
 	if (span > SGPU_PAGE_SIZE)
 		span = SGPU_PAGE_SIZE;
+	if (mmu_off())
+		return;	/* the global pointer is the host pointer */
 	LLVMPositionBuilderBefore(b, s->inst);
 	args[0] = enclosing_cu(s->inst);
 	args[1] = LLVMBuildPtrToInt(b, ptr, m->i64, "va");

@@ -10,11 +10,28 @@
 
 #include "svmcl/sgpu_abi.h"
 
+/*
+ * The @k-th page at or above @va that uses the same first-level line
+ * (sgpu_tlb_index(): same page within its group, another group of the
+ * same block), at @va's offset; @k = 0 is @va.
+ */
+static inline uint64_t tlb_same_line(uint64_t va, unsigned int k)
+{
+	uint64_t step = (uint64_t)SGPU_TLB_GROUP_PAGES << SGPU_PAGE_SHIFT;
+	uint64_t x = va;
+
+	while (k) {
+		x += step;
+		if (sgpu_tlb_index(x) == sgpu_tlb_index(va))
+			k--;
+	}
+	return x;
+}
+
 static inline void *dev_xlate(struct sgpu_cu_state *cu, uint64_t va,
 			      uint64_t size, enum sgpu_access kind)
 {
-	struct sgpu_tlb_entry *e =
-		&cu->tlb[(va >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+	struct sgpu_tlb_entry *e = &cu->tlb[sgpu_tlb_index(va)];
 	uint64_t tag = kind >= SGPU_ACCESS_WRITE
 			       ? __atomic_load_n(&e->tag_write, __ATOMIC_RELAXED)
 			       : __atomic_load_n(&e->tag_read, __ATOMIC_RELAXED);

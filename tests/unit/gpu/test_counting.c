@@ -38,7 +38,7 @@ static void wg_misaligned(const void *args, struct sgpu_cu_state *cu)
 	(void)*(volatile uint32_t *)dev_xlate(cu, SRC + 2, 4, SGPU_ACCESS_READ);
 }
 
-#define ALIAS (SRC + SGPU_TLB_L1_ENTRIES * PG)	/* same L1 line as SRC */
+#define ALIAS tlb_same_line(SRC, 1)	/* same L1 line as SRC */
 
 static void wg_ping_pong(const void *args, struct sgpu_cu_state *cu)
 {

@@ -148,7 +148,7 @@ static uint32_t slow_load(struct sgpu_cu_state *cu, uint64_t va,
 			  unsigned int delay)
 {
 	struct sgpu_tlb_entry *e =
-		&cu->tlb[(va >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+		&cu->tlb[sgpu_tlb_index(va)];
 	uint64_t host;
 
 	if (__atomic_load_n(&e->tag_read, __ATOMIC_RELAXED) == (va & (SGPU_PAGE_MASK | 3)))
@@ -278,7 +278,7 @@ static void wg_hold_then_read(const void *args, struct sgpu_cu_state *cu)
 	uint64_t va = DEV_BASE + 3 * PG;
 	uint32_t g = atomic_load(&s->published[3]);
 	struct sgpu_tlb_entry *e =
-		&cu->tlb[(va >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+		&cu->tlb[sgpu_tlb_index(va)];
 	uint64_t host;
 
 	if (__atomic_load_n(&e->tag_read, __ATOMIC_RELAXED) == va)

@@ -14,16 +14,17 @@
 
 #include <cmocka.h>
 
+#include "dev_access.h"
 #include "gpu/sgpu.h"
 
 #define PG SGPU_PAGE_SIZE
-#define STRIDE ((uint64_t)SGPU_TLB_L1_ENTRIES * PG) /* same line, next tag */
+#define STRIDE ((uint64_t)SGPU_TLB_L1_ENTRIES * PG) /* the first level's reach */
 
 static bool probe(struct sgpu_cu_state *st, uint64_t va, uint64_t size,
 		  bool write, uint64_t *host)
 {
 	struct sgpu_tlb_entry *e =
-		&st->tlb[(va >> SGPU_PAGE_SHIFT) & (SGPU_TLB_L1_ENTRIES - 1)];
+		&st->tlb[sgpu_tlb_index(va)];
 	uint64_t tag = write ? e->tag_write : e->tag_read;
 
 	if (tag != (va & (SGPU_PAGE_MASK | (size - 1))))
@@ -95,13 +96,13 @@ static void test_conflict_replaces(void **state)
 	uint64_t host;
 
 	sgpu_tlb_fill(st->tlb, 0x3000, 0x3000, true);
-	sgpu_tlb_fill(st->tlb, 0x3000 + STRIDE, 0x5000, false);
+	sgpu_tlb_fill(st->tlb, tlb_same_line(0x3000, 1), 0x5000, false);
 	assert_false(probe(st, 0x3000, 4, false, &host));
-	assert_true(probe(st, 0x3000 + STRIDE, 4, false, &host));
+	assert_true(probe(st, tlb_same_line(0x3000, 1), 4, false, &host));
 	assert_int_equal(host, 0x5000);
 	/* The write tag of the evicted line must not survive either. */
 	assert_false(probe(st, 0x3000, 4, true, &host));
-	assert_false(probe(st, 0x3000 + STRIDE, 4, true, &host));
+	assert_false(probe(st, tlb_same_line(0x3000, 1), 4, true, &host));
 }
 
 static void test_flush_range(void **state)
@@ -127,9 +128,9 @@ static void test_flush_range_keeps_aliases(void **state)
 	uint64_t host;
 
 	/* Same line index, different page: a flush of the first keeps it. */
-	sgpu_tlb_fill(st->tlb, 0x200000 + STRIDE, 0x1000, true);
+	sgpu_tlb_fill(st->tlb, tlb_same_line(0x200000, 1), 0x1000, true);
 	sgpu_tlb_flush_range(st->tlb, 0x200000, 0x200000 + PG);
-	assert_true(probe(st, 0x200000 + STRIDE, 4, true, &host));
+	assert_true(probe(st, tlb_same_line(0x200000, 1), 4, true, &host));
 }
 
 static void test_flush_whole_address_space(void **state)
@@ -168,7 +169,8 @@ static void test_l2_victim_cache(void **state)
 {
 	struct sgpu_cu *cu = cu_new(256, 4);
 	struct sgpu gpu;
-	uint64_t a = 0x400000, b = a + STRIDE, c = a + 2 * STRIDE, host;
+	uint64_t a = 0x400000, b = tlb_same_line(a, 1),
+		 c = tlb_same_line(a, 2), host;
 
 	(void)state;
 	/* b evicts a from the first level: a moves to the second. */
@@ -210,7 +212,7 @@ static void test_l2_round_robin(void **state)
 
 	(void)state;
 	for (int i = 0; i < 4; i++)
-		p[i] = 0x10000000 + (uint64_t)i * STRIDE;
+		p[i] = tlb_same_line(0x10000000, (unsigned int)i);
 	sgpu_cu_tlb_fill(cu, p[0], 0x1000, true);
 	sgpu_cu_tlb_fill(cu, p[1], 0x2000, true);	/* p0 -> way 0 */
 	sgpu_cu_tlb_fill(cu, p[2], 0x3000, true);	/* p1 -> way 1 */
@@ -254,9 +256,9 @@ static void test_l2_disabled(void **state)
 
 	(void)state;
 	sgpu_cu_tlb_fill(cu, 0x5000, 0x5000, true);
-	sgpu_cu_tlb_fill(cu, 0x5000 + STRIDE, 0x6000, true);
+	sgpu_cu_tlb_fill(cu, tlb_same_line(0x5000, 1), 0x6000, true);
 	assert_int_equal(sgpu_cu_tlb_l2_lookup(cu, 0x5000, false), 0);
-	assert_true(probe(&cu->state, 0x5000 + STRIDE, 4, true, &host));
+	assert_true(probe(&cu->state, tlb_same_line(0x5000, 1), 4, true, &host));
 	cu_free(cu);
 }
 
@@ -274,8 +276,8 @@ static void test_fill_group(void **state)
 	 * demand line (page 2) moves down, the one of a speculative line
 	 * (page 4) is dropped.
 	 */
-	sgpu_cu_tlb_fill(cu, base + 2 * PG - STRIDE, 0x123000, true);
-	sgpu_cu_tlb_fill(cu, base + 4 * PG - STRIDE, 0x456000, true);
+	sgpu_cu_tlb_fill(cu, tlb_same_line(base + 2 * PG, 1), 0x123000, true);
+	sgpu_cu_tlb_fill(cu, tlb_same_line(base + 4 * PG, 1), 0x456000, true);
 	sgpu_cu_tlb_fill_group(cu, base, lines, 16, 2, NULL, 0);
 	for (unsigned int k = 0; k < 16; k++) {
 		uint64_t va = base + k * PG + 0x40;
@@ -286,9 +288,9 @@ static void test_fill_group(void **state)
 		assert_int_equal(probe(&cu->state, va, 8, true, &host),
 				 k % 5 != 3 && (k & 1));
 	}
-	assert_int_equal(sgpu_cu_tlb_l2_lookup(cu, base + 2 * PG - STRIDE, true),
+	assert_int_equal(sgpu_cu_tlb_l2_lookup(cu, tlb_same_line(base + 2 * PG, 1), true),
 			 0x123000);
-	assert_int_equal(sgpu_cu_tlb_l2_lookup(cu, base + 4 * PG - STRIDE, false),
+	assert_int_equal(sgpu_cu_tlb_l2_lookup(cu, tlb_same_line(base + 4 * PG, 1), false),
 			 0);
 	cu_free(cu);
 }

@@ -505,6 +505,27 @@ static bool classify(LLVMValueRef inst, struct access_site *s)
 	return s->mode != XLATE_NONE;
 }
 
+/* Does any code read cu->private_lo/hi (sgpu_abi.h)? */
+static bool needs_private_range(struct clc_module *m,
+				const struct access_site *sites,
+				unsigned int nsites)
+{
+	static const char *const readers[] = {
+		"__svmcl_to_global", "__svmcl_to_private",
+	};
+
+	for (unsigned int i = 0; i < nsites; i++)
+		if (sites[i].mode == XLATE_GENERIC)
+			return true;
+	for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
+		LLVMValueRef f = LLVMGetNamedFunction(m->mod, readers[i]);
+
+		if (f && !LLVMIsDeclaration(f))
+			return true;
+	}
+	return false;
+}
+
 int clc_instrument_memory(struct clc_module *m)
 {
 	struct access_site *sites = NULL;
@@ -519,8 +540,6 @@ int clc_instrument_memory(struct clc_module *m)
 	clc_builtins_late(m);
 	translate = build_translate(m, b);
 	generic = build_translate_generic(m, b, translate);
-	for (unsigned int k = 0; k < m->num_kernels; k++)
-		emit_private_range(m, b, &m->kernels[k]);
 
 	for (LLVMValueRef f = LLVMGetFirstFunction(m->mod); f;
 	     f = LLVMGetNextFunction(f)) {
@@ -565,6 +584,16 @@ int clc_instrument_memory(struct clc_module *m)
 		}
 	}
 
+	/*
+	 * The private range is read only by run-time generic checks (and the
+	 * address-space casts, which use the same test): a kernel that has
+	 * none does not pay for the prologue, and its work-item loop keeps
+	 * no stores to the descriptor (which would keep clc_hoist.cpp from
+	 * strip-mining it).
+	 */
+	if (needs_private_range(m, sites, nsites))
+		for (unsigned int k = 0; k < m->num_kernels; k++)
+			emit_private_range(m, b, &m->kernels[k]);
 	for (unsigned int i = 0; i < nsites; i++)
 		instrument_site(m, b, translate, generic, &sites[i]);
 	for (unsigned int i = 0; i < ncalls; i++)

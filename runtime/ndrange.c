@@ -195,12 +195,19 @@ static size_t largest_divisor(size_t n, size_t cap)
 }
 
 /*
- * Local sizes for a NULL local_work_size: uniform work-groups of at most
- * SVMCL_DEFAULT_LOCAL_SIZE work-items, widest in dimension 0.
+ * Local sizes for a NULL local_work_size: uniform work-groups, widest in
+ * dimension 0, of at most SVMCL_DEFAULT_LOCAL_SIZE work-items for kernels
+ * with barriers (each work-item is a fiber with its own stack) and of at
+ * most the device maximum for the others, whose work-group is a plain
+ * loop: clc_hoist.cpp strip-mines it into page-sized chunks, and a group
+ * of 256 floats ends every chunk at a quarter page (four probes and four
+ * loop set-ups per page of a stream instead of one).
  */
-static void choose_local_size(cl_uint dim, const size_t *global, size_t *local)
+static void choose_local_size(const struct clc_kernel *ck, cl_uint dim,
+			      const size_t *global, size_t *local)
 {
-	size_t budget = SVMCL_DEFAULT_LOCAL_SIZE;
+	size_t budget = ck->uses_barriers ? SVMCL_DEFAULT_LOCAL_SIZE :
+					    SVMCL_MAX_WORK_GROUP_SIZE;
 
 	for (cl_uint i = 0; i < dim; i++) {
 		local[i] = largest_divisor(global[i], budget);
@@ -291,7 +298,7 @@ svmcl_clEnqueueNDRangeKernel(cl_command_queue command_queue, cl_kernel kernel,
 					      global[i], local[i]);
 		}
 	} else if (!empty) {
-		choose_local_size(work_dim, global, local);
+		choose_local_size(kernel->ck, work_dim, global, local);
 	}
 
 	err = svmcl_kernel_snapshot_args(kernel, &args);

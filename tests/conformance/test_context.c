@@ -279,10 +279,9 @@ static void test_notify(void **state)
 	k = clCreateKernel(prog, "add", NULL);
 	assert_non_null(k);
 
-	hole = mmap(NULL, page, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* Inaccessible and reserved: no new thread's memory can land on it. */
+	hole = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(hole != MAP_FAILED);
-	munmap(hole, page);
 	CHECK(clSetKernelArgSVMPointer(k, 0, hole));
 	CHECK(clSetKernelArg(k, 1, sizeof(v), &v));
 	CHECK(clEnqueueNDRangeKernel(q, k, 1, NULL, &one, NULL, 0, NULL,
@@ -291,6 +290,7 @@ static void test_notify(void **state)
 	assert_int_equal(atomic_load(&note.calls), 1);
 	assert_int_equal(atomic_load(&note.reentered), 1);
 	assert_non_null(strstr(note.msg, "device fault in kernel 'add'"));
+	munmap(hole, page);
 
 	CHECK(clReleaseKernel(k));
 	CHECK(clReleaseProgram(prog));

@@ -293,11 +293,23 @@ static void extend_chunk(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 		sgpu_stat_add(gpu, prefetch_failed, 1);
 		return;
 	}
-	/* What the prefetch added: present pages that were not resident. */
-	for (unsigned int i = lo; i < hi; i++)
-		after += (fb->pfns[i - lo] & (HMM_PFN_VALID | HMM_PFN_ERROR)) ==
-				 HMM_PFN_VALID &&
-			 !(resident[i / 64] >> (i % 64) & 1);
+	/*
+	 * What the prefetch added: present pages that were not resident, a
+	 * 64-page word at a time (a mask of the present pages, then one
+	 * popcount against the resident bits).
+	 */
+	for (unsigned int w = lo / 64; w * 64 < hi; w++) {
+		unsigned int a = w * 64 > lo ? w * 64 : lo;
+		unsigned int b = w * 64 + 64 < hi ? w * 64 + 64 : hi;
+		uint64_t present = 0;
+
+		for (unsigned int i = a; i < b; i++)
+			present |= (uint64_t)((fb->pfns[i - lo] &
+					       (HMM_PFN_VALID | HMM_PFN_ERROR)) ==
+					      HMM_PFN_VALID) << (i % 64);
+		after += (unsigned int)__builtin_popcountll(present &
+							    ~resident[w]);
+	}
 	sgpu_stat_add(gpu, prefetch_pages, after);
 	fb->batch_prefetched += after;
 }
@@ -474,7 +486,6 @@ static void service_window(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 		sgpu_stat_add(gpu, fault_windows, 1);
 		sgpu_stat_add(gpu, fault_pages, committed);
 		fb->batch_pages += committed;
-	fb->batch_pages += committed;
 		fb->rec_error[win->first + k] = ret;
 	}
 }

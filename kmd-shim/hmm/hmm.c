@@ -420,6 +420,97 @@ static int hmm_range_check(const struct hmm_range *range)
 	return 0;
 }
 
+#if SVMCL_DEBUG_CHECKS
+/* The fast path must decide entry @i exactly as the general one. */
+static void hmm_check_present(const struct hmm_walk *w, unsigned long i,
+			      uint64_t fast)
+{
+	uint64_t cpu;
+
+	if (hmm_classify(w, i, &cpu) != HMM_CPU_PRESENT || cpu != fast)
+		hmm_fail(w->range, i, fast, "fast path differs from hmm_classify");
+}
+#else
+static void hmm_check_present(const struct hmm_walk *w, unsigned long i,
+			      uint64_t fast)
+{
+	(void)w;
+	(void)i;
+	(void)fast;
+}
+#endif
+
+/*
+ * hmm_walk_present() - the common case of a readable VMA, in one tight
+ * loop: entries from @i on whose page is present and whose request (if
+ * any) the CPU mapping already satisfies. Decides each the way
+ * hmm_classify() and hmm_need_fault() would (hmm_present_entry(), with
+ * what depends only on the VMA worked out once) and stops at the first
+ * entry that needs more: an absent page (it may be a device page of the
+ * caller, or need a fault) or a write request on a page the CPU does not
+ * map writable. Populated memory is decided here alone, at a few
+ * instructions per page instead of two calls with their branches.
+ * Return: the index of the first entry left undecided (@end if none).
+ */
+static unsigned long hmm_walk_present(struct hmm_walk *w, unsigned long i,
+				      unsigned long end, bool may_fault)
+{
+	const struct hmm_range *range = w->range;
+	const struct hmm_vma *vma = &w->vma;
+	uint64_t zero_pfn = hmm_pagemap_info()->zero_pfn;
+	uint64_t order = 0, huge_order = 0, wmask, wwant;
+	unsigned long vpn = (range->start >> HMM_PAGE_SHIFT) + i;
+	uint64_t *pm = w->pm;
+
+	if (vma->page_shift > HMM_PAGE_SHIFT)
+		order = (uint64_t)(vma->page_shift - HMM_PAGE_SHIFT)
+			<< HMM_PFN_ORDER_SHIFT;
+	else
+		huge_order = (uint64_t)HMM_PMD_ORDER << HMM_PFN_ORDER_SHIFT;
+	/*
+	 * hmm_pte_writable() as a mask test: (pme & wmask) == wwant. A VMA
+	 * without VM_WRITE asks for a bit no entry has (PRESENT clear).
+	 */
+	if (!(vma->flags & HMM_VMA_WRITE)) {
+		wmask = HMM_PM_PRESENT;
+		wwant = 0;
+	} else if (vma->flags & HMM_VMA_SHARED) {
+		wmask = HMM_PM_ZERO | HMM_PM_UFFD_WP;
+		wwant = 0;
+	} else {
+		wmask = HMM_PM_ZERO | HMM_PM_UFFD_WP | HMM_PM_EXCLUSIVE |
+			HMM_PM_FILE;
+		wwant = HMM_PM_EXCLUSIVE;
+	}
+
+	for (; i < end; i++, vpn++) {
+		uint64_t pme = pm[i], pfn, e;
+
+		if (!(pme & HMM_PM_PRESENT))
+			break;
+		/* hmm_frame() */
+		pfn = pme & HMM_PM_PFN_MASK;
+		if (pme & HMM_PM_ZERO)
+			pfn = zero_pfn;
+		else if (!pfn)
+			pfn = vpn;
+		e = HMM_PFN_VALID | (pfn & ~HMM_PFN_FLAGS) |
+		    ((pme & HMM_PM_HUGE) ? huge_order : 0) | order;
+		if ((pme & wmask) == wwant)
+			e |= HMM_PFN_WRITE;
+		if (may_fault) {
+			uint64_t req = hmm_request(range, i);
+
+			if ((req & HMM_PFN_REQ_FAULT) &&
+			    (req & HMM_PFN_REQ_WRITE) && !(e & HMM_PFN_WRITE))
+				break;	/* a write fault: the general path */
+		}
+		hmm_check_present(w, i, e);
+		pm[i] = e;
+	}
+	return i;
+}
+
 /*
  * hmm_walk_segment() - entries [i, n) from w->vma onwards: decide every
  * entry of the VMA (or hole) that contains entry @i, faulting runs as
@@ -445,6 +536,12 @@ static long hmm_walk_segment(struct hmm_walk *w, unsigned long i,
 		enum hmm_need need;
 		uint64_t cpu;
 
+		if ((w->vma.flags & (HMM_VMA_HOLE | HMM_VMA_READ)) ==
+		    HMM_VMA_READ) {
+			i = hmm_walk_present(w, i, seg_end, may_fault);
+			if (i >= seg_end)
+				break;
+		}
 		state = hmm_classify(w, i, &cpu);
 		need = may_fault ? hmm_need_fault(hmm_request(range, i), state,
 						  cpu) : HMM_NEED_NONE;

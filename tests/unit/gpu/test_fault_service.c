@@ -483,6 +483,55 @@ static void test_prefetch_around_holes(void **state)
 	assert_false(pte_of(f->vm, page(f, 30)) & SGPU_PTE_WRITE);
 }
 
+/*
+ * The commit writes runs of pages with equal permissions in one go: a
+ * block whose pages alternate between written (writable), only read (the
+ * zero page: read-only), read-only by mprotect() and absent must come out
+ * page by page as the CPU maps it, each entry targeting its own page.
+ */
+static void test_commit_mixed_runs(void **state)
+{
+	struct fx *f = *state;
+	struct kmd_gpu_stats b, a;
+	unsigned int present = 0;
+	volatile uint8_t sink = 0;
+
+	f->gpu->cfg.prefetch = SGPU_PREFETCH_DENSITY;
+	f->gpu->cfg.density_pct = 50;
+	for (unsigned int i = 0; i < 512; i++) {
+		if (i >= 300 && i < 320)
+			continue;			/* absent */
+		if (i % 7 == 3 || i % 64 == 63)
+			sink += f->map[i * PG];		/* zero page */
+		else
+			f->map[i * PG] = 1;
+		present++;
+	}
+	assert_int_equal(mprotect((void *)(uintptr_t)page(f, 100), 10 * PG,
+				  PROT_READ), 0);
+	b = stats(f);
+	(void)fault_one(f, 0, SGPU_ACCESS_READ);
+	a = stats(f);
+	assert_int_equal(DELTA(a, b, fault_pages), 16);
+	assert_int_equal(DELTA(a, b, prefetch_pages), present - 16);
+	for (unsigned int i = 0; i < 512; i++) {
+		uint64_t pte = pte_of(f->vm, page(f, i));
+		bool absent = i >= 300 && i < 320;
+		bool ro = i % 7 == 3 || i % 64 == 63 || (i >= 100 && i < 110);
+
+		if (absent) {
+			assert_int_equal(pte, 0);
+			continue;
+		}
+		assert_true(pte & SGPU_PTE_VALID);
+		assert_false(sgpu_pte_is_vram(pte));
+		assert_int_equal(sgpu_pte_target(pte), page(f, i));
+		assert_int_equal(!!(pte & SGPU_PTE_WRITE), !ro);
+		assert_int_equal(!!(pte & SGPU_PTE_ATOMIC), !ro);
+	}
+	(void)sink;
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -503,6 +552,7 @@ int main(void)
 		T(test_prefetch_density_batch),
 		T(test_prefetch_density_populated),
 		T(test_prefetch_around_holes),
+		T(test_commit_mixed_runs),
 	};
 #undef T
 

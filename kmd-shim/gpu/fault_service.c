@@ -423,6 +423,29 @@ static void block_release(struct sgpu *gpu, unsigned int slot)
 	atomic_store(&gpu->faults.slot_work[slot].key, 0);
 }
 
+/*
+ * Is a stream of faults coming into the 2 MiB block at @block? The block
+ * below it (or above it, for a descending stream) is resident from its
+ * first page to its last, as the density policy leaves a block that a
+ * stream went through. A hint from two lookups, not a promise: if it is
+ * wrong, the block costs one snapshot more.
+ */
+static bool stream_into(struct sgpu_vm *vm, uint64_t block)
+{
+	const uint64_t b = SGPU_HUGE_SIZE, p = SGPU_PAGE_SIZE;
+	bool stream;
+
+	pthread_rwlock_rdlock(&vm->lock);
+	stream = (block >= b &&
+		  (sgpu_pt_lookup(&vm->pt, block - p) & SGPU_PTE_VALID) &&
+		  (sgpu_pt_lookup(&vm->pt, block - b) & SGPU_PTE_VALID)) ||
+		 (block + 2 * b <= SGPU_MIRROR_END &&
+		  (sgpu_pt_lookup(&vm->pt, block + b) & SGPU_PTE_VALID) &&
+		  (sgpu_pt_lookup(&vm->pt, block + 2 * b - p) & SGPU_PTE_VALID));
+	pthread_rwlock_unlock(&vm->lock);
+	return stream;
+}
+
 /* One coalesced window (steps 3 to 5); sets fb->rec_error of its faults. */
 static void service_window(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 			   struct sgpu_vm *vm, const struct hmm_fault_window *win,
@@ -433,12 +456,31 @@ static void service_window(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 	struct sgpu_prefetch pf;
 	uint64_t start = win->start, end = win->end, off;
 	unsigned int committed = 0;
+	bool extended = false;
 	int ret;
 
 	if (records_resident(vm, faults, win->nr_faults)) {
 		for (size_t k = 0; k < win->nr_faults; k++)
 			fb->rec_error[win->first + k] = 0;
 		return;
+	}
+	/*
+	 * A stream through populated memory: the block's extension first,
+	 * whole (and shared with servicers waiting for the block), instead
+	 * of a window and then the rest of the block, one HMM call and one
+	 * commit less per block. Then the window, as ever: its faults are
+	 * usually resident by now; if not (the block is not populated after
+	 * all), it is serviced below, without a second extension.
+	 */
+	if (gpu->cfg.prefetch == SGPU_PREFETCH_DENSITY &&
+	    stream_into(vm, win->start & ~(SGPU_HUGE_SIZE - 1))) {
+		extended = true;
+		extend_populated(gpu, fb, vm, win->start, win->end, deadline);
+		if (records_resident(vm, faults, win->nr_faults)) {
+			for (size_t k = 0; k < win->nr_faults; k++)
+				fb->rec_error[win->first + k] = 0;
+			return;
+		}
 	}
 
 	sgpu_prefetch_region(gpu, vm, faults[0].addr, recs, nrecs, &pf);
@@ -464,7 +506,7 @@ static void service_window(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 	if (!ret) {
 		for (size_t k = 0; k < win->nr_faults; k++)
 			fb->rec_error[win->first + k] = 0;
-		if (gpu->cfg.prefetch == SGPU_PREFETCH_DENSITY &&
+		if (gpu->cfg.prefetch == SGPU_PREFETCH_DENSITY && !extended &&
 		    end - start < SGPU_HUGE_SIZE && span_populated(fb, start, end))
 			extend_populated(gpu, fb, vm, start, end, deadline);
 		else if (pf.start < pf.end)

@@ -489,13 +489,11 @@ unsigned int sgpu_pt_block_bitmap(const struct sgpu_pt *pt, uint64_t block,
 	node = node->child[i];
 	if (!node)
 		return 0;
-	for (unsigned int w = 0; w < SGPU_BLOCK_PAGES / 64; w++) {
-		uint64_t m = 0;
-
-		for (unsigned int b = 0; b < 64; b++)
-			m |= (uint64_t)(node->pte[w * 64 + b] != 0) << b;
-		bits[w] = m;
-		count += (unsigned int)__builtin_popcountll(m);
+	for (unsigned int k = 0; k < SGPU_BLOCK_PAGES; k++) {
+		if (node->pte[k]) {
+			bits[k / 64] |= 1ull << (k % 64);
+			count++;
+		}
 	}
 	return count;
 }

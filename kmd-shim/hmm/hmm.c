@@ -460,6 +460,10 @@ static unsigned long hmm_walk_present(struct hmm_walk *w, unsigned long i,
 	uint64_t zero_pfn = hmm_pagemap_info()->zero_pfn;
 	uint64_t order = 0, huge_order = 0, wmask, wwant;
 	unsigned long vpn = (range->start >> HMM_PAGE_SHIFT) + i;
+	/* Locals: the stores to pm[] could alias the range's fields. */
+	const uint64_t *reqs = range->hmm_pfns;
+	uint64_t req_mask = range->pfn_flags_mask;
+	uint64_t req_default = range->default_flags;
 	uint64_t *pm = w->pm;
 
 	if (vma->page_shift > HMM_PAGE_SHIFT)
@@ -499,7 +503,7 @@ static unsigned long hmm_walk_present(struct hmm_walk *w, unsigned long i,
 		if ((pme & wmask) == wwant)
 			e |= HMM_PFN_WRITE;
 		if (may_fault) {
-			uint64_t req = hmm_request(range, i);
+			uint64_t req = (reqs[i] & req_mask) | req_default;
 
 			if ((req & HMM_PFN_REQ_FAULT) &&
 			    (req & HMM_PFN_REQ_WRITE) && !(e & HMM_PFN_WRITE))
@@ -617,9 +621,13 @@ int hmm_range_fault(struct hmm_range *range)
 	}
 
 	hmm_check_results(&w, npages);
-	for (i = 0; i < npages; i++)
-		range->hmm_pfns[i] = (range->hmm_pfns[i] & HMM_PFN_INOUT_FLAGS) |
-				     w.pm[i];
+	{
+		uint64_t *out = range->hmm_pfns;
+		const uint64_t *pm = w.pm;
+
+		for (i = 0; i < npages; i++)
+			out[i] = (out[i] & HMM_PFN_INOUT_FLAGS) | pm[i];
+	}
 	ret = 0;
 
 out_free:

@@ -423,12 +423,23 @@ static void block_release(struct sgpu *gpu, unsigned int slot)
 	atomic_store(&gpu->faults.slot_work[slot].key, 0);
 }
 
+/* Is @va mapped by a 4 KiB entry? (Caller holds vm->lock for reading.) */
+static bool small_resident(struct sgpu_vm *vm, uint64_t va)
+{
+	uint64_t pte = sgpu_pt_lookup(&vm->pt, va);
+
+	return (pte & (SGPU_PTE_VALID | SGPU_PTE_HUGE)) == SGPU_PTE_VALID;
+}
+
 /*
  * Is a stream of faults coming into the 2 MiB block at @block? The block
  * below it (or above it, for a descending stream) is resident from its
- * first page to its last, as the density policy leaves a block that a
- * stream went through. A hint from two lookups, not a promise: if it is
- * wrong, the block costs one snapshot more.
+ * first page to its last, in 4 KiB pages, as the density policy leaves a
+ * block of populated memory that a stream went through. A hint from two
+ * lookups, not a promise: if it is wrong, the block costs one snapshot
+ * more. A neighbour mapped by a 2 MiB page says nothing: a THP is found
+ * by the window's snapshot of 16 pages, and a whole-block snapshot would
+ * read 512.
  */
 static bool stream_into(struct sgpu_vm *vm, uint64_t block)
 {
@@ -436,12 +447,11 @@ static bool stream_into(struct sgpu_vm *vm, uint64_t block)
 	bool stream;
 
 	pthread_rwlock_rdlock(&vm->lock);
-	stream = (block >= b &&
-		  (sgpu_pt_lookup(&vm->pt, block - p) & SGPU_PTE_VALID) &&
-		  (sgpu_pt_lookup(&vm->pt, block - b) & SGPU_PTE_VALID)) ||
+	stream = (block >= b && small_resident(vm, block - p) &&
+		  small_resident(vm, block - b)) ||
 		 (block + 2 * b <= SGPU_MIRROR_END &&
-		  (sgpu_pt_lookup(&vm->pt, block + b) & SGPU_PTE_VALID) &&
-		  (sgpu_pt_lookup(&vm->pt, block + 2 * b - p) & SGPU_PTE_VALID));
+		  small_resident(vm, block + b) &&
+		  small_resident(vm, block + 2 * b - p));
 	pthread_rwlock_unlock(&vm->lock);
 	return stream;
 }

@@ -275,6 +275,47 @@ static bool chunk_take(struct sgpu_block_work *w, unsigned int *lo,
 	return true;
 }
 
+/* Are any of bits [lo, hi) of @bits set? */
+static bool bits_in(const uint64_t *bits, unsigned int lo, unsigned int hi)
+{
+	for (unsigned int w = lo / 64; w * 64 < hi; w++) {
+		uint64_t m = ~0ull;
+
+		if (w * 64 < lo)
+			m &= ~0ull << (lo % 64);
+		if (w * 64 + 64 > hi)
+			m &= ~0ull >> (64 - hi % 64);
+		if (bits[w] & m)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Present pages among @pfns (pages [lo, hi) of a block) whose bit in
+ * @resident is clear, a 64-page word at a time: a mask of the present
+ * pages, then one popcount against the resident bits.
+ */
+static unsigned int added_pages(const uint64_t *pfns, unsigned int lo,
+				unsigned int hi, const uint64_t *resident)
+{
+	unsigned int added = 0;
+
+	for (unsigned int w = lo / 64; w * 64 < hi; w++) {
+		unsigned int a = w * 64 > lo ? w * 64 : lo;
+		unsigned int b = w * 64 + 64 < hi ? w * 64 + 64 : hi;
+		uint64_t present = 0;
+
+		for (unsigned int i = a; i < b; i++)
+			present |= (uint64_t)((pfns[i - lo] &
+					       (HMM_PFN_VALID | HMM_PFN_ERROR)) ==
+					      HMM_PFN_VALID) << (i % 64);
+		added += (unsigned int)__builtin_popcountll(present &
+							    ~resident[w]);
+	}
+	return added;
+}
+
 /*
  * Snapshots pages [lo, hi) of @block and commits what the CPU maps; counts
  * the pages that were not resident when the work was offered (@resident).
@@ -284,7 +325,7 @@ static void extend_chunk(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 			 unsigned int hi, const uint64_t *resident,
 			 uint64_t deadline)
 {
-	unsigned int committed = 0, after = 0;
+	unsigned int committed = 0, after;
 
 	memset(fb->reqs, 0, (hi - lo) * sizeof(*fb->reqs));
 	if (sgpu_vm_fault_range(vm, block + ((uint64_t)lo << SGPU_PAGE_SHIFT),
@@ -294,22 +335,14 @@ static void extend_chunk(struct sgpu *gpu, struct sgpu_fault_scratch *fb,
 		return;
 	}
 	/*
-	 * What the prefetch added: present pages that were not resident, a
-	 * 64-page word at a time (a mask of the present pages, then one
-	 * popcount against the resident bits).
+	 * What the prefetch added: present pages that were not resident.
+	 * When nothing in the chunk was (a stream's fresh block), that is
+	 * every page committed.
 	 */
-	for (unsigned int w = lo / 64; w * 64 < hi; w++) {
-		unsigned int a = w * 64 > lo ? w * 64 : lo;
-		unsigned int b = w * 64 + 64 < hi ? w * 64 + 64 : hi;
-		uint64_t present = 0;
-
-		for (unsigned int i = a; i < b; i++)
-			present |= (uint64_t)((fb->pfns[i - lo] &
-					       (HMM_PFN_VALID | HMM_PFN_ERROR)) ==
-					      HMM_PFN_VALID) << (i % 64);
-		after += (unsigned int)__builtin_popcountll(present &
-							    ~resident[w]);
-	}
+	if (!bits_in(resident, lo, hi))
+		after = committed;
+	else
+		after = added_pages(fb->pfns, lo, hi, resident);
 	sgpu_stat_add(gpu, prefetch_pages, after);
 	fb->batch_prefetched += after;
 }

@@ -465,26 +465,31 @@ static bool small_resident(struct sgpu_vm *vm, uint64_t va)
 }
 
 /*
- * Is a stream of faults coming into the 2 MiB block at @block? The block
- * below it (or above it, for a descending stream) is resident from its
- * first page to its last, in 4 KiB pages, as the density policy leaves a
- * block of populated memory that a stream went through. A hint from two
- * lookups, not a promise: if it is wrong, the block costs one snapshot
- * more. A neighbour mapped by a 2 MiB page says nothing: a THP is found
- * by the window's snapshot of 16 pages, and a whole-block snapshot would
- * read 512.
+ * Is a stream of faults coming into the 2 MiB block at @block? Nothing
+ * of the block is resident yet, and the block below it (or above it, for
+ * a descending stream) is resident from its first page to its last, in
+ * 4 KiB pages, as the density policy leaves a block of populated memory
+ * that a stream went through. A hint, not a promise: if it is wrong, the
+ * block costs one snapshot more, once (after that, part of it is
+ * resident: a stream through absent memory, which the density policy
+ * faults in over several faults per block, pays it only on the first).
+ * A neighbour mapped by a 2 MiB page says nothing: a THP is found by the
+ * window's snapshot of 16 pages, and a whole-block snapshot would read
+ * 512.
  */
 static bool stream_into(struct sgpu_vm *vm, uint64_t block)
 {
 	const uint64_t b = SGPU_HUGE_SIZE, p = SGPU_PAGE_SIZE;
+	uint64_t resident[SGPU_BLOCK_PAGES / 64];
 	bool stream;
 
 	pthread_rwlock_rdlock(&vm->lock);
-	stream = (block >= b && small_resident(vm, block - p) &&
-		  small_resident(vm, block - b)) ||
-		 (block + 2 * b <= SGPU_MIRROR_END &&
-		  small_resident(vm, block + b) &&
-		  small_resident(vm, block + 2 * b - p));
+	stream = ((block >= b && small_resident(vm, block - p) &&
+		   small_resident(vm, block - b)) ||
+		  (block + 2 * b <= SGPU_MIRROR_END &&
+		   small_resident(vm, block + b) &&
+		   small_resident(vm, block + 2 * b - p))) &&
+		 !sgpu_pt_block_bitmap(&vm->pt, block, resident);
 	pthread_rwlock_unlock(&vm->lock);
 	return stream;
 }

@@ -591,15 +591,25 @@ static void test_stream_whole_block(void **state)
 							     PG)), 0);
 	/*
 	 * Block 3: block 2 below is not resident end to end, nothing above:
-	 * no stream. Then block 2 from above, descending: a stream again.
+	 * no stream. Block 2 again, populated now: part of it is resident
+	 * (page 0), so no stream either: the window, then the rest.
 	 */
 	FAULT_AT(3 * BLOCK + 100 * PG, SGPU_ACCESS_READ);
 	assert_int_equal(DELTA(a, b, fault_windows), 1);
 	assert_int_equal(DELTA(a, b, fault_pages), 16);
 	memset(m + 2 * BLOCK, 1, BLOCK);
 	FAULT_AT(2 * BLOCK + 511 * PG, SGPU_ACCESS_READ);
+	assert_int_equal(DELTA(a, b, fault_windows), 1);
+	assert_int_equal(DELTA(a, b, fault_pages), 16);
+	assert_int_equal(DELTA(a, b, prefetch_pages), 495);
+	/* Blocks 1 and 2 invalidated: block 2 from above, descending. */
+	sgpu_vm_invalidate(f->vm, (uint64_t)(uintptr_t)(m + BLOCK),
+			   (uint64_t)(uintptr_t)(m + 3 * BLOCK));
+	assert_int_equal(pte_of(f->vm, (uint64_t)(uintptr_t)(m + 2 * BLOCK)),
+			 0);
+	FAULT_AT(2 * BLOCK + 511 * PG, SGPU_ACCESS_READ);
 	assert_int_equal(DELTA(a, b, fault_windows), 0);
-	assert_int_equal(DELTA(a, b, prefetch_pages), 511);
+	assert_int_equal(DELTA(a, b, prefetch_pages), 512);
 #undef FAULT_AT
 	munmap(raw, len);
 }

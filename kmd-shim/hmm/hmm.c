@@ -126,6 +126,8 @@ enum hmm_need {
  *	once it is decided, and the array is copied to hmm_pfns at the end.
  * @vma: the segment (VMA or hole) looked up last.
  * @faulted: a fault ran, so the sequence must be checked again at the end.
+ * @no_devmem: no page can be a device page of the caller (no owner, or
+ *	nothing of the mm migrated when the walk began): absent is absent.
  */
 struct hmm_walk {
 	struct hmm_range *range;
@@ -133,6 +135,7 @@ struct hmm_walk {
 	uint64_t *pm;
 	struct hmm_vma vma;
 	bool faulted;
+	bool no_devmem;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -425,9 +428,11 @@ static int hmm_range_check(const struct hmm_range *range)
 static void hmm_check_present(const struct hmm_walk *w, unsigned long i,
 			      uint64_t fast)
 {
+	enum hmm_cpu_state state;
 	uint64_t cpu;
 
-	if (hmm_classify(w, i, &cpu) != HMM_CPU_PRESENT || cpu != fast)
+	state = hmm_classify(w, i, &cpu);
+	if (state != (fast ? HMM_CPU_PRESENT : HMM_CPU_NONE) || cpu != fast)
 		hmm_fail(w->range, i, fast, "fast path differs from hmm_classify");
 }
 #else
@@ -443,17 +448,20 @@ static void hmm_check_present(const struct hmm_walk *w, unsigned long i,
 /*
  * hmm_walk_present() - the common case of a readable VMA, in one tight
  * loop: entries from @i on whose page is present and whose request (if
- * any) the CPU mapping already satisfies. Decides each the way
- * hmm_classify() and hmm_need_fault() would (hmm_present_entry(), with
- * what depends only on the VMA worked out once) and stops at the first
- * entry that needs more: an absent page (it may be a device page of the
- * caller, or need a fault) or a write request on a page the CPU does not
- * map writable. Populated memory is decided here alone, at a few
- * instructions per page instead of two calls with their branches.
+ * any) the CPU mapping already satisfies, and, when no page of the mm is
+ * on a device (@no_devmem), absent pages that nobody asks to fault.
+ * Decides each the way hmm_classify() and hmm_need_fault() would
+ * (hmm_present_entry(), with what depends only on the VMA worked out
+ * once) and stops at the first entry that needs more: an absent page
+ * that may be a device page of the caller or that must be faulted, or a
+ * write request on a page the CPU does not map writable. Populated
+ * memory, and the absent part of a snapshot, are decided here alone, at
+ * a few instructions per page instead of two calls with their branches.
  * Return: the index of the first entry left undecided (@end if none).
  */
 static unsigned long hmm_walk_present(struct hmm_walk *w, unsigned long i,
-				      unsigned long end, bool may_fault)
+				      unsigned long end, bool may_fault,
+				      bool no_devmem)
 {
 	const struct hmm_range *range = w->range;
 	const struct hmm_vma *vma = &w->vma;
@@ -488,10 +496,17 @@ static unsigned long hmm_walk_present(struct hmm_walk *w, unsigned long i,
 	}
 
 	for (; i < end; i++, vpn++) {
-		uint64_t pme = pm[i], pfn, e;
+		uint64_t pme = pm[i], req = 0, pfn, e;
 
-		if (!(pme & HMM_PM_PRESENT))
-			break;
+		if (may_fault)
+			req = (reqs[i] & req_mask) | req_default;
+		if (!(pme & HMM_PM_PRESENT)) {
+			if (!no_devmem || (req & HMM_PFN_REQ_FAULT))
+				break;
+			hmm_check_present(w, i, 0);
+			pm[i] = 0;	/* nothing mapped */
+			continue;
+		}
 		/* hmm_frame() */
 		pfn = pme & HMM_PM_PFN_MASK;
 		if (pme & HMM_PM_ZERO)
@@ -502,13 +517,9 @@ static unsigned long hmm_walk_present(struct hmm_walk *w, unsigned long i,
 		    ((pme & HMM_PM_HUGE) ? huge_order : 0) | order;
 		if ((pme & wmask) == wwant)
 			e |= HMM_PFN_WRITE;
-		if (may_fault) {
-			uint64_t req = (reqs[i] & req_mask) | req_default;
-
-			if ((req & HMM_PFN_REQ_FAULT) &&
-			    (req & HMM_PFN_REQ_WRITE) && !(e & HMM_PFN_WRITE))
-				break;	/* a write fault: the general path */
-		}
+		if ((req & HMM_PFN_REQ_FAULT) && (req & HMM_PFN_REQ_WRITE) &&
+		    !(e & HMM_PFN_WRITE))
+			break;	/* a write fault: the general path */
 		hmm_check_present(w, i, e);
 		pm[i] = e;
 	}
@@ -542,7 +553,8 @@ static long hmm_walk_segment(struct hmm_walk *w, unsigned long i,
 
 		if ((w->vma.flags & (HMM_VMA_HOLE | HMM_VMA_READ)) ==
 		    HMM_VMA_READ) {
-			i = hmm_walk_present(w, i, seg_end, may_fault);
+			i = hmm_walk_present(w, i, seg_end, may_fault,
+					     w->no_devmem);
 			if (i >= seg_end)
 				break;
 		}
@@ -603,6 +615,8 @@ int hmm_range_fault(struct hmm_range *range)
 		ret = -EBUSY;
 		goto out_free;
 	}
+	/* After the sequence check: a migration from here on collides. */
+	w.no_devmem = !range->dev_private_owner || !hmm_devmem_any(w.mm);
 	hmm_pagemap_read(w.pm, range->start, npages);
 	hmm_pagemap_annotate(w.pm, range->start, npages);
 

@@ -33,6 +33,11 @@
  *    policy, a phase 1 that found every page already mapped by the CPU
  *    (populated memory) instead snapshots the rest of the 2 MiB block and
  *    maps what is present (extend_populated()).
+ *    Streams (density policy): a window in a block with nothing resident
+ *    yet, next to a block resident end to end in 4 KiB pages, is a stream
+ *    arriving (stream_into()); the whole block is extended first, and
+ *    phase 1 then usually finds its faults resident: one HMM call and one
+ *    commit per block of a populated stream instead of two.
  *
  * Servicers of different slots run this at the same time on different
  * batches, but never in the same 2 MiB block (block_claim()).

@@ -570,11 +570,14 @@ static unsigned int __sgpu_vm_commit(struct sgpu_vm *vm,
 			continue;
 		}
 		if (hmm_pfn_to_map_order(e) == SGPU_HUGE_SHIFT - HMM_PAGE_SHIFT) {
-			/* A system page: its host address is va itself. */
+			/*
+			 * A system page: its host address is va itself. Every
+			 * page to the end of the block is now resident.
+			 */
 			if (__commit_flush(vm, run) ||
 			    sgpu_pt_map_huge(&vm->pt, block, block, flags))
 				break;
-			committed += (unsigned int)(bend - i);
+			committed += (unsigned int)(SGPU_BLOCK_PAGES - k);
 			i = bend;
 			continue;
 		}

@@ -584,6 +584,14 @@ static long hmm_walk_segment(struct hmm_walk *w, unsigned long i,
 	return (long)seg_end;
 }
 
+/* The results, keeping each entry's sticky input bits (DMA_MAPPED). */
+static void hmm_store_results(uint64_t *out, const uint64_t *pm,
+			      unsigned long npages)
+{
+	for (unsigned long i = 0; i < npages; i++)
+		out[i] = (out[i] & HMM_PFN_INOUT_FLAGS) | pm[i];
+}
+
 int hmm_range_fault(struct hmm_range *range)
 {
 	uint64_t stack_pm[HMM_PM_STACK];
@@ -635,13 +643,7 @@ int hmm_range_fault(struct hmm_range *range)
 	}
 
 	hmm_check_results(&w, npages);
-	{
-		uint64_t *out = range->hmm_pfns;
-		const uint64_t *pm = w.pm;
-
-		for (i = 0; i < npages; i++)
-			out[i] = (out[i] & HMM_PFN_INOUT_FLAGS) | pm[i];
-	}
+	hmm_store_results(range->hmm_pfns, w.pm, npages);
 	ret = 0;
 
 out_free:

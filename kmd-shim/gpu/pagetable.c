@@ -318,6 +318,38 @@ int sgpu_pt_map_run(struct sgpu_pt *pt, uint64_t va, const uint64_t *entries,
 	return (int)written;
 }
 
+int sgpu_pt_map_linear(struct sgpu_pt *pt, uint64_t va, uint64_t entry,
+		       unsigned int n)
+{
+	unsigned int first = pt_index(va, SGPU_PT_LEVELS - 1), added = 0;
+	struct sgpu_pt_node *leaf;
+	uint64_t *pte;
+
+	if ((va & ~SGPU_PTE_ADDR_MASK) || va >= SGPU_VA_LIMIT || !n ||
+	    first + n > SGPU_PT_ENTRIES || !(entry & SGPU_PTE_VALID) ||
+	    (entry & SGPU_PTE_FLAGS & ~SGPU_PTE_MAP_FLAGS) ||
+	    sgpu_pte_target(entry) >
+		    SGPU_PTE_ADDR_MASK - ((uint64_t)(n - 1) << 12))
+		return -EINVAL;
+	leaf = pt_leaf_get(pt, va);
+	if (!leaf)
+		return -ENOMEM;
+	/*
+	 * The writer side reads its own entries plainly (the VM's update
+	 * lock); each store is one atomic word for the lockless walks. The
+	 * counters are updated once for the run.
+	 */
+	pte = &leaf->pte[first];
+	for (unsigned int k = 0; k < n; k++) {
+		added += !pte[k];
+		PT_STORE(pte[k], entry + ((uint64_t)k << 12));
+	}
+	leaf->used += added;
+	pt->nr_ptes += added;
+	pt_debug_check_node(leaf, SGPU_PT_LEVELS - 1);
+	return (int)n;
+}
+
 int sgpu_pt_map_huge(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 		     uint64_t flags)
 {

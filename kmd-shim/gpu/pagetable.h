@@ -92,6 +92,16 @@ int sgpu_pt_map(struct sgpu_pt *pt, uint64_t va, uint64_t host,
 int sgpu_pt_map_run(struct sgpu_pt *pt, uint64_t va, const uint64_t *entries,
 		    unsigned int n);
 /*
+ * Maps the pages [va, va + n pages) of one 2 MiB block (the run must not
+ * cross it) to consecutive targets: page k gets @entry (target | flags,
+ * VALID required) advanced by k pages. One descent and a loop of stores:
+ * the commit of a run of system pages, whose target is their own address.
+ * A 2 MiB entry over the block is dropped first. Returns @n, -EINVAL
+ * (nothing written) or -ENOMEM.
+ */
+int sgpu_pt_map_linear(struct sgpu_pt *pt, uint64_t va, uint64_t entry,
+		       unsigned int n);
+/*
  * Maps a 2 MiB page: @va and @host (the target) 2 MiB aligned. Any 4 KiB
  * entries below it are dropped first. Returns 0, -EINVAL or -ENOMEM.
  */

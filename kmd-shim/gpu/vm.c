@@ -510,59 +510,88 @@ static uint64_t __sgpu_vm_vram_target(struct sgpu_vm *vm, uint64_t host,
  * becomes one 2 MiB device page covering the whole aligned block, even
  * where the block extends past the range: the CPU mapping is the whole
  * block, and its invalidation reaches the device through the notifier.
+ * A run of system pages with the same permission, within one block, is
+ * written with one call and no per-page work but a store
+ * (sgpu_pt_map_linear(): the target of a system page is its own address);
+ * device-private pages are gathered and written per block.
  * Returns the number of pages committed; on -ENOMEM it stops early (the
  * faulting unit walks, misses and faults again).
  */
 static unsigned int __sgpu_vm_commit(struct sgpu_vm *vm,
 				     const struct hmm_range *range)
 {
+	/* What must be equal along a run written by sgpu_pt_map_linear(). */
+	const uint64_t run_bits = HMM_PFN_VALID | HMM_PFN_ERROR |
+				  HMM_PFN_WRITE | HMM_PFN_DEVICE_PRIVATE |
+				  ((uint64_t)HMM_PFN_ORDER_MASK
+				   << HMM_PFN_ORDER_SHIFT);
 	unsigned long npages = (range->end - range->start) >> HMM_PAGE_SHIFT;
+	const uint64_t *pfns = range->hmm_pfns;
 	struct commit_run *run = vm->commit_run;
 	unsigned int committed = 0;
+	uint64_t split_block = 1;	/* no block is checked yet */
+	unsigned long i = 0, j;
 
 	run->first = SGPU_BLOCK_PAGES;
 	run->last = 0;
-	for (unsigned long i = 0; i < npages; i++) {
-		uint64_t e = range->hmm_pfns[i];
+	while (i < npages) {
+		uint64_t e = pfns[i];
 		uint64_t va = range->start + (i << HMM_PAGE_SHIFT);
 		uint64_t block = va & ~(SGPU_HUGE_SIZE - 1);
-		uint64_t host = hmm_pfn_to_host(range, i);
-		uint64_t flags = SGPU_PTE_VALID;
+		unsigned long bend = (block + SGPU_HUGE_SIZE - range->start) >>
+				     HMM_PAGE_SHIFT;
+		uint64_t host, flags = SGPU_PTE_VALID;
 		unsigned int k = (unsigned int)((va - block) >> HMM_PAGE_SHIFT);
 
-		if (!(e & HMM_PFN_VALID) || (e & HMM_PFN_ERROR))
+		if (!(e & HMM_PFN_VALID) || (e & HMM_PFN_ERROR)) {
+			i++;
 			continue;
+		}
+		if (bend > npages)
+			bend = npages;
 		if (e & HMM_PFN_WRITE)
 			flags |= SGPU_PTE_WRITE | SGPU_PTE_ATOMIC;
-		if (e & HMM_PFN_DEVICE_PRIVATE)
-			host = __sgpu_vm_vram_target(vm, host, &flags);
 		if (block != run->block && __commit_flush(vm, run))
 			break;
 		run->block = block;
-		if (i == 0 || k == 0)
+		/* A 2 MiB entry over the block goes first, with its lines. */
+		if (block != split_block) {
 			__sgpu_vm_split_huge(vm, va);
+			split_block = block;
+		}
 
-		if (hmm_pfn_to_map_order(e) == SGPU_HUGE_SHIFT - HMM_PAGE_SHIFT &&
-		    !(e & HMM_PFN_DEVICE_PRIVATE) &&
-		    ((va ^ host) & (SGPU_HUGE_SIZE - 1)) == 0) {
-			unsigned long next;
-
-			if (__commit_flush(vm, run) ||
-			    sgpu_pt_map_huge(&vm->pt, block,
-					     host & ~(SGPU_HUGE_SIZE - 1), flags))
-				break;
-			next = (block + SGPU_HUGE_SIZE - range->start) >>
-			       HMM_PAGE_SHIFT;
-			committed += (unsigned int)(next - i);
-			i = next - 1;
+		if (e & HMM_PFN_DEVICE_PRIVATE) {
+			host = __sgpu_vm_vram_target(vm, hmm_pfn_to_host(range, i),
+						     &flags);
+			run->entry[k] = (host & SGPU_PTE_ADDR_MASK) | flags;
+			if (k < run->first)
+				run->first = k;
+			if (k > run->last)
+				run->last = k;
+			committed++;
+			i++;
 			continue;
 		}
-		run->entry[k] = (host & SGPU_PTE_ADDR_MASK) | flags;
-		if (k < run->first)
-			run->first = k;
-		if (k > run->last)
-			run->last = k;
-		committed++;
+		if (hmm_pfn_to_map_order(e) == SGPU_HUGE_SHIFT - HMM_PAGE_SHIFT) {
+			/*
+			 * A system page: its host address is va itself. Every
+			 * page to the end of the block is now resident.
+			 */
+			if (__commit_flush(vm, run) ||
+			    sgpu_pt_map_huge(&vm->pt, block, block, flags))
+				break;
+			committed += (unsigned int)(SGPU_BLOCK_PAGES - k);
+			i = bend;
+			continue;
+		}
+		for (j = i + 1; j < bend && (pfns[j] & run_bits) == (e & run_bits);
+		     j++)
+			;
+		if (sgpu_pt_map_linear(&vm->pt, va, va | flags,
+				       (unsigned int)(j - i)) < 0)
+			break;
+		committed += (unsigned int)(j - i);
+		i = j;
 	}
 	if (__commit_flush(vm, run))
 		committed = 0;	/* -ENOMEM: the faulting page is retried */

@@ -1155,6 +1155,20 @@ void hmm_devmem_aperture(struct hmm_devmem *mem, uintptr_t *base,
 	*size = mem->npages << DEVMEM_PAGE_SHIFT;
 }
 
+bool hmm_devmem_any(struct mm_struct *mm)
+{
+	struct devmem_registry *reg;
+
+	if (!mm)
+		return false;
+	for (reg = atomic_load(&devmem_registries); reg;
+	     reg = atomic_load(&reg->next))
+		if (devmem_reg_serves(reg, mm))
+			return atomic_load_explicit(&reg->nr_device,
+						    memory_order_acquire) != 0;
+	return false;
+}
+
 bool hmm_devmem_lookup(struct mm_struct *mm, unsigned long va,
 		       struct hmm_devmem_page *out)
 {

@@ -266,6 +266,8 @@ void hmm_pagemap_annotate(uint64_t *pm, unsigned long addr,
 			  unsigned long npages)
 {
 	const struct hmm_pagemap_info *info = hmm_pagemap_info();
+	/* A local: stores to pm[] could alias *info. */
+	const uint64_t zero = HMM_PM_PRESENT | info->zero_pfn;
 	unsigned long vpn0 = addr >> HMM_PAGE_SHIFT;
 	unsigned long i, bend, run_start = 0;
 	bool in_run = false;
@@ -301,8 +303,7 @@ void hmm_pagemap_annotate(uint64_t *pm, unsigned long addr,
 			hmm_pagemap_scan(pm, addr, run_start, i);
 		in_run = false;
 		for (k = i; k < bend; k++)
-			if ((pm[k] & HMM_PM_PRESENT) &&
-			    (pm[k] & HMM_PM_PFN_MASK) == info->zero_pfn)
+			if ((pm[k] & (HMM_PM_PRESENT | HMM_PM_PFN_MASK)) == zero)
 				pm[k] |= HMM_PM_ZERO;
 	}
 	if (in_run)

@@ -96,5 +96,13 @@ struct hmm_devmem_page {
  */
 bool hmm_devmem_lookup(struct mm_struct *mm, unsigned long va,
 		       struct hmm_devmem_page *out);
+/*
+ * hmm_devmem_any() - has any page of @mm been migrated to a device? When
+ * not, hmm_devmem_lookup() is false for every address, and a snapshot can
+ * skip it for a whole range: a migration that starts meanwhile
+ * invalidates the range first (MMU_NOTIFY_MIGRATE), so the notifier
+ * sequence catches it, as for a lookup.
+ */
+bool hmm_devmem_any(struct mm_struct *mm);
 
 #endif /* SVMCL_HMM_MIGRATE_H */

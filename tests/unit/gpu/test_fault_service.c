@@ -483,6 +483,137 @@ static void test_prefetch_around_holes(void **state)
 	assert_false(pte_of(f->vm, page(f, 30)) & SGPU_PTE_WRITE);
 }
 
+/*
+ * The commit writes runs of pages with equal permissions in one go: a
+ * block whose pages alternate between written (writable), only read (the
+ * zero page: read-only), read-only by mprotect() and absent must come out
+ * page by page as the CPU maps it, each entry targeting its own page.
+ */
+static void test_commit_mixed_runs(void **state)
+{
+	struct fx *f = *state;
+	struct kmd_gpu_stats b, a;
+	unsigned int present = 0;
+	volatile uint8_t sink = 0;
+
+	f->gpu->cfg.prefetch = SGPU_PREFETCH_DENSITY;
+	f->gpu->cfg.density_pct = 50;
+	for (unsigned int i = 0; i < 512; i++) {
+		if (i >= 300 && i < 320)
+			continue;			/* absent */
+		if (i % 7 == 3 || i % 64 == 63)
+			sink += f->map[i * PG];		/* zero page */
+		else
+			f->map[i * PG] = 1;
+		present++;
+	}
+	assert_int_equal(mprotect((void *)(uintptr_t)page(f, 100), 10 * PG,
+				  PROT_READ), 0);
+	b = stats(f);
+	(void)fault_one(f, 0, SGPU_ACCESS_READ);
+	a = stats(f);
+	assert_int_equal(DELTA(a, b, fault_pages), 16);
+	assert_int_equal(DELTA(a, b, prefetch_pages), present - 16);
+	for (unsigned int i = 0; i < 512; i++) {
+		uint64_t pte = pte_of(f->vm, page(f, i));
+		bool absent = i >= 300 && i < 320;
+		bool ro = i % 7 == 3 || i % 64 == 63 || (i >= 100 && i < 110);
+
+		if (absent) {
+			assert_int_equal(pte, 0);
+			continue;
+		}
+		assert_true(pte & SGPU_PTE_VALID);
+		assert_false(sgpu_pte_is_vram(pte));
+		assert_int_equal(sgpu_pte_target(pte), page(f, i));
+		assert_int_equal(!!(pte & SGPU_PTE_WRITE), !ro);
+		assert_int_equal(!!(pte & SGPU_PTE_ATOMIC), !ro);
+	}
+	(void)sink;
+}
+
+/*
+ * Streams over populated memory: once the block below (or above) a
+ * fault's block is resident end to end, the fault's block is extended
+ * whole before its window is looked at, so its faults need no window of
+ * their own. A stream that runs into absent memory costs one snapshot
+ * and is then serviced as any fault.
+ */
+static void test_stream_whole_block(void **state)
+{
+	struct fx *f = *state;
+	size_t len = 5 * BLOCK;
+	uint8_t *raw = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *m;
+	struct kmd_gpu_stats b, a;
+	struct sgpu_fault_reply r;
+
+	assert_true(raw != MAP_FAILED);
+	m = (uint8_t *)(((uintptr_t)raw + BLOCK - 1) & ~(BLOCK - 1));
+	madvise(m, 4 * BLOCK, MADV_NOHUGEPAGE);
+	f->gpu->cfg.prefetch = SGPU_PREFETCH_DENSITY;
+	f->gpu->cfg.density_pct = 50;
+	memset(m, 1, 2 * BLOCK);		/* blocks 0 and 1 */
+	memset(m + 3 * BLOCK, 1, BLOCK);	/* block 3; block 2 absent */
+
+#define FAULT_AT(off, acc) do {						\
+		b = stats(f);						\
+		post(f, f->vm, (uint64_t)(uintptr_t)(m + (off)), (acc), &r); \
+		assert_int_equal(sgpu_fault_service(f->gpu), 1);	\
+		assert_replied(&r, 0);					\
+		a = stats(f);						\
+	} while (0)
+	/* Block 0: no stream yet; the window, then the rest of the block. */
+	FAULT_AT(0, SGPU_ACCESS_READ);
+	assert_int_equal(DELTA(a, b, fault_windows), 1);
+	assert_int_equal(DELTA(a, b, fault_pages), 16);
+	assert_int_equal(DELTA(a, b, prefetch_pages), 496);
+	/* Block 1: a stream; one extension of all 512 pages, no window. */
+	FAULT_AT(BLOCK + 8 * PG, SGPU_ACCESS_WRITE);
+	assert_int_equal(DELTA(a, b, fault_windows), 0);
+	assert_int_equal(DELTA(a, b, prefetch_regions), 1);
+	assert_int_equal(DELTA(a, b, prefetch_pages), 512);
+	for (unsigned int i = 0; i < 512; i++)
+		assert_int_equal(pte_of(f->vm, (uint64_t)(uintptr_t)(m + BLOCK +
+							       i * PG)) &
+				 (SGPU_PTE_VALID | SGPU_PTE_WRITE),
+				 SGPU_PTE_VALID | SGPU_PTE_WRITE);
+	/* Block 2, absent: the extension finds nothing; the window faults. */
+	FAULT_AT(2 * BLOCK, SGPU_ACCESS_READ);
+	assert_int_equal(DELTA(a, b, prefetch_regions), 1);
+	assert_int_equal(DELTA(a, b, prefetch_pages), 0);
+	assert_int_equal(DELTA(a, b, fault_windows), 1);
+	assert_int_equal(DELTA(a, b, fault_pages), 1);
+	assert_true(pte_of(f->vm, (uint64_t)(uintptr_t)(m + 2 * BLOCK)) &
+		    SGPU_PTE_VALID);
+	assert_int_equal(pte_of(f->vm, (uint64_t)(uintptr_t)(m + 2 * BLOCK +
+							     PG)), 0);
+	/*
+	 * Block 3: block 2 below is not resident end to end, nothing above:
+	 * no stream. Block 2 again, populated now: part of it is resident
+	 * (page 0), so no stream either: the window, then the rest.
+	 */
+	FAULT_AT(3 * BLOCK + 100 * PG, SGPU_ACCESS_READ);
+	assert_int_equal(DELTA(a, b, fault_windows), 1);
+	assert_int_equal(DELTA(a, b, fault_pages), 16);
+	memset(m + 2 * BLOCK, 1, BLOCK);
+	FAULT_AT(2 * BLOCK + 511 * PG, SGPU_ACCESS_READ);
+	assert_int_equal(DELTA(a, b, fault_windows), 1);
+	assert_int_equal(DELTA(a, b, fault_pages), 16);
+	assert_int_equal(DELTA(a, b, prefetch_pages), 495);
+	/* Blocks 1 and 2 invalidated: block 2 from above, descending. */
+	sgpu_vm_invalidate(f->vm, (uint64_t)(uintptr_t)(m + BLOCK),
+			   (uint64_t)(uintptr_t)(m + 3 * BLOCK));
+	assert_int_equal(pte_of(f->vm, (uint64_t)(uintptr_t)(m + 2 * BLOCK)),
+			 0);
+	FAULT_AT(2 * BLOCK + 511 * PG, SGPU_ACCESS_READ);
+	assert_int_equal(DELTA(a, b, fault_windows), 0);
+	assert_int_equal(DELTA(a, b, prefetch_pages), 512);
+#undef FAULT_AT
+	munmap(raw, len);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -503,6 +634,8 @@ int main(void)
 		T(test_prefetch_density_batch),
 		T(test_prefetch_density_populated),
 		T(test_prefetch_around_holes),
+		T(test_commit_mixed_runs),
+		T(test_stream_whole_block),
 	};
 #undef T
 

@@ -360,6 +360,60 @@ static void test_map_run(void **state)
 	assert_int_equal(sgpu_pt_check(pt), 0);
 }
 
+/* A linear run: consecutive targets from one entry, counters once. */
+static void test_map_linear(void **state)
+{
+	struct sgpu_pt *pt = *state;
+	uint64_t block = 0x50000000;
+	uint64_t rw = SGPU_PTE_VALID | SGPU_PTE_WRITE | SGPU_PTE_ATOMIC;
+
+	/* Crossing the block, no VALID, unknown flags, empty, overflow. */
+	assert_int_equal(sgpu_pt_map_linear(pt, block + 500 * PG,
+					    block | SGPU_PTE_VALID, 13), -EINVAL);
+	assert_int_equal(sgpu_pt_map_linear(pt, block, block, 4), -EINVAL);
+	assert_int_equal(sgpu_pt_map_linear(pt, block, block | SGPU_PTE_HUGE |
+					    SGPU_PTE_VALID, 4), -EINVAL);
+	assert_int_equal(sgpu_pt_map_linear(pt, block, block | SGPU_PTE_VALID,
+					    0), -EINVAL);
+	assert_int_equal(sgpu_pt_map_linear(pt, block + PG, block | 1, 1),
+			 1);
+	assert_int_equal(sgpu_pt_map_linear(pt, block, SGPU_PTE_ADDR_MASK |
+					    SGPU_PTE_VALID, 2), -EINVAL);
+	assert_int_equal(pt->nr_ptes, 1);
+
+	/* Pages 1..511 of the block, writable; page 1 was mapped already. */
+	assert_int_equal(sgpu_pt_map_linear(pt, block + PG,
+					    (0x900000 + PG) | rw, 511), 511);
+	assert_int_equal(pt->nr_ptes, 511);
+	assert_int_equal(sgpu_pt_lookup(pt, block), 0);
+	for (uint64_t k = 1; k < 512; k++)
+		assert_int_equal(sgpu_pt_lookup(pt, block + k * PG),
+				 (0x900000 + k * PG) | rw);
+	/* Rewriting part of it read-only counts nothing twice. */
+	assert_int_equal(sgpu_pt_map_linear(pt, block + 10 * PG,
+					    (0x900000 + 10 * PG) |
+						    SGPU_PTE_VALID, 5), 5);
+	assert_int_equal(pt->nr_ptes, 511);
+	assert_int_equal(sgpu_pt_lookup(pt, block + 14 * PG),
+			 (0x900000 + 14 * PG) | SGPU_PTE_VALID);
+	assert_int_equal(sgpu_pt_lookup(pt, block + 15 * PG),
+			 (0x900000 + 15 * PG) | rw);
+	assert_int_equal(sgpu_pt_check(pt), 0);
+	/* Over a 2 MiB page: the run replaces it. */
+	assert_int_equal(sgpu_pt_map_huge(pt, 0x60000000, 0x200000,
+					  SGPU_PTE_VALID), 0);
+	assert_int_equal(sgpu_pt_map_linear(pt, 0x60000000 + 7 * PG,
+					    0x60007000 | SGPU_PTE_VALID, 3), 3);
+	assert_int_equal(pt->nr_huge, 0);
+	assert_int_equal(sgpu_pt_lookup(pt, 0x60000000), 0);
+	assert_int_equal(sgpu_pt_lookup(pt, 0x60000000 + 9 * PG),
+			 0x60009000 | SGPU_PTE_VALID);
+	assert_int_equal(sgpu_pt_unmap_range(pt, block, block + SGPU_HUGE_SIZE),
+			 511);
+	assert_int_equal(pt->nr_ptes, 3);
+	assert_int_equal(sgpu_pt_check(pt), 0);
+}
+
 static void test_check_detects_corruption(void **state)
 {
 	struct sgpu_pt *pt = *state;
@@ -386,6 +440,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lookup_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_block_bitmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_linear, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_detects_corruption,
 						setup, teardown),
 	};

@@ -30,6 +30,8 @@ bool __wrap_hmm_devmem_lookup(struct mm_struct *mm, unsigned long va,
 			      struct hmm_devmem_page *out);
 bool __real_hmm_devmem_lookup(struct mm_struct *mm, unsigned long va,
 			      struct hmm_devmem_page *out);
+bool __wrap_hmm_devmem_any(struct mm_struct *mm);
+bool __real_hmm_devmem_any(struct mm_struct *mm);
 
 #define NFAKE 4
 
@@ -52,6 +54,12 @@ bool __wrap_hmm_devmem_lookup(struct mm_struct *mm, unsigned long va,
 		}
 	}
 	return __real_hmm_devmem_lookup(mm, va, out);
+}
+
+/* Pages faked as migrated count as pages on a device. */
+bool __wrap_hmm_devmem_any(struct mm_struct *mm)
+{
+	return nfake || __real_hmm_devmem_any(mm);
 }
 
 static int owner_a, owner_b;

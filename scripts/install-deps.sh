@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
 	meson ninja-build pkg-config gcc g++ libc6-dev
-	clang-19 llvm-19-dev libclang-rt-19-dev
+	clang-19 llvm-19-dev libclang-rt-19-dev libclang-cpp19-dev libclang-19-dev
 	opencl-c-headers ocl-icd-opencl-dev ocl-icd-libopencl1 clinfo
 	libcmocka-dev
 	"$@"

@@ -408,40 +408,6 @@ static int write_file(const char *path, const char *data, size_t len)
 	return close(fd) ? -errno : 0;
 }
 
-static int read_file(const char *path, void **data, size_t *size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf;
-	size_t done = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || st.st_size <= 0) {
-		close(fd);
-		return -EIO;
-	}
-	buf = malloc((size_t)st.st_size);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-
-		if (n <= 0) {
-			free(buf);
-			close(fd);
-			return -EIO;
-		}
-		done += (size_t)n;
-	}
-	close(fd);
-	*data = buf;
-	*size = done;
-	return 0;
-}
-
 /*
  * A header name is a relative path without ".." components; anything
  * else would write outside the work directory, so it is left out (and an
@@ -582,7 +548,7 @@ static int run_frontend(const char *source, const char *options,
 			unsigned int num_headers, void **bc, size_t *bc_size,
 			struct clc_log *log)
 {
-	char dir[4096], path[4200];
+	char dir[4096];
 	char *opts;
 	int ret;
 
@@ -605,14 +571,7 @@ static int run_frontend(const char *source, const char *options,
 		}
 	}
 	clc_cache_count_frontend();
-	ret = clc_frontend_compile(source, opts, dir, log);
-	if (ret)
-		goto out_dir;
-	snprintf(path, sizeof(path), "%s/program.bc", dir);
-	ret = read_file(path, bc, bc_size);
-	if (ret)
-		clc_log_printf(log, "error: reading the front end's output: "
-			       "%s\n", strerror(-ret));
+	ret = clc_frontend_compile(source, opts, dir, bc, bc_size, log);
 out_dir:
 	remove_workdir(dir);
 out_opts:

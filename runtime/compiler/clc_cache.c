@@ -4,7 +4,7 @@
  *
  * DOC: Overview
  *
- * clang is the slow part of a build (a process, the OpenCL C headers, the
+ * clang is the slow part of a build (the OpenCL C headers, the
  * front end). What it produces depends only on the source, the embedded
  * headers, the options, the device's language features and the compiler,
  * so clc_compile() keeps its output (the spir64 bitcode and clang's
@@ -19,7 +19,8 @@
  *
  * The key is the whole input, not only its hash: a format tag, the ELF
  * build id of svmcl's own library (any change of the compiler driver
- * changes it), clang's identity (path, size, mtime, inode) and LLVM's
+ * changes it), clang's identity (its version, and path, size, mtime and
+ * inode of libclang-cpp and of its opencl-c-base.h) and LLVM's
  * version, the device description, the options, the source and every
  * embedded header with its name. The entry file is named by two 64-bit
  * FNV-1a hashes of the key and stores the key itself, so a hash collision
@@ -59,6 +60,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compiler/clc_frontend.h"
 #include "compiler/clc_store.h"
 
 #define CACHE_MAGIC "SVMCLCE1"
@@ -93,7 +95,7 @@ void clc_cache_count_frontend(void)
 /* --- what identifies the compiler ---------------------------------------- */
 
 static pthread_once_t ident_once = PTHREAD_ONCE_INIT;
-static char ident[512];
+static char ident[1024];
 
 struct build_id_search {
 	uintptr_t addr;		/* an address inside svmcl's library */
@@ -152,7 +154,8 @@ static void compute_ident(void)
 		.out = build_id,
 		.len = sizeof(build_id),
 	};
-	struct stat clang_st = { 0 }, lib_st = { 0 };
+	struct stat lib_st = { 0 };
+	char clang[512];
 	Dl_info dli;
 
 	dl_iterate_phdr(find_build_id, &s);
@@ -160,15 +163,12 @@ static void compute_ident(void)
 	if (!build_id[0] && dladdr((void *)&compute_ident, &dli) &&
 	    dli.dli_fname)
 		stat(dli.dli_fname, &lib_st);
-	stat(SVMCL_CLANG, &clang_st);
+	clc_cc1_ident(clang, sizeof(clang));
 	snprintf(ident, sizeof(ident),
-		 "%s svmcl=%s build-id=%s lib=%lld.%lld.%lld "
-		 "clang=%s:%lld.%lld.%lld llvm=%s",
+		 "%s svmcl=%s build-id=%s lib=%lld.%lld.%lld %s llvm=%s",
 		 CACHE_FORMAT, SVMCL_VERSION, build_id,
 		 (long long)lib_st.st_size, (long long)lib_st.st_mtime,
-		 (long long)lib_st.st_ino, SVMCL_CLANG,
-		 (long long)clang_st.st_size, (long long)clang_st.st_mtime,
-		 (long long)clang_st.st_ino, SVMCL_LLVM_VERSION);
+		 (long long)lib_st.st_ino, clang, SVMCL_LLVM_VERSION);
 }
 
 /* --- where ----------------------------------------------------------------- */

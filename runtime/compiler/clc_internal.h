@@ -50,9 +50,13 @@ struct clc_module {
 	LLVMTypeRef miss_fn_ty, copy_fn_ty, set_fn_ty;
 };
 
-/* clc_frontend.c: OpenCL C to @dir/program.bc (spir64 bitcode). */
+/*
+ * clc_frontend.c: OpenCL C to spir64 bitcode (malloc'd @bc), in process;
+ * @dir is the current directory for #include and -I.
+ */
 int clc_frontend_compile(const char *source, const char *options,
-			 const char *dir, struct clc_log *log);
+			 const char *dir, void **bc, size_t *bc_size,
+			 struct clc_log *log);
 
 /* clc_lower.c: retarget, hidden argument, built-ins, kernel metadata. */
 int clc_lower_module(struct clc_module *m, const char *triple,

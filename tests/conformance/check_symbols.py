@@ -29,6 +29,11 @@ def exported_symbols(nm, lib):
         kind, name = fields[1], fields[2]
         if kind == "A":  # version-node names, not code or data
             continue
+        # Local (b, d, r, t): left in .dynsym by the linker for C++
+        # vague-linkage objects that libclang-cpp also defines, but
+        # bound locally by the version script: not exports.
+        if kind in "bdrt":
+            continue
         symbols.add(name.split("@", 1)[0])
     return symbols
 

@@ -22,6 +22,15 @@
  * clc_build() is 1 then 3. Program binaries (clc_binary.c) hold the
  * bitcode of stage 1 or 2, so a binary is built again by stage 3.
  *
+ * Stage 3 is deterministic for its input, so clc_build_bitcode() keeps its
+ * result in the binary cache too (a ".jit" entry, clc_cache.c): the
+ * optimised module and the kernel descriptions, keyed by the input
+ * bitcode, the host CPU, SVMCL_MMU and svmcl's build id. A hit parses that
+ * module and only generates machine code; built-in linking, lowering,
+ * instrumentation and default<O2> are skipped. The module holds no
+ * address of this process (host functions are JIT symbols,
+ * clc_builtins_define_host()), so an entry serves any later process.
+ *
  * DOC: Locking
  *
  * None is needed: every build works in its own LLVM context and LLJIT.
@@ -237,6 +246,12 @@ static int create_jit(LLVMOrcLLJITRef *out, struct clc_log *log)
 		return -ENODEV;
 	}
 	LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(*out), gen);
+	if (clc_builtins_define_host(*out)) {
+		clc_log_printf(log, "error: cannot define the host functions "
+			       "in the JIT\n");
+		LLVMOrcDisposeLLJIT(*out);
+		return -ENODEV;
+	}
 	return 0;
 }
 
@@ -277,7 +292,8 @@ static int check_supported(struct clc_module *m)
 		const char *name = LLVMGetValueName2(f, &len);
 
 		if (!LLVMIsDeclaration(f) || !LLVMGetFirstUse(f) ||
-		    LLVMGetIntrinsicID(f) || is_host_math(name, len))
+		    LLVMGetIntrinsicID(f) || is_host_math(name, len) ||
+		    (len > 13 && !strncmp(name, "__svmcl_host_", 13)))
 			continue;
 		clc_log_printf(m->log, "error: built-in function '%.*s' is "
 			       "not supported by this device yet\n", (int)len,
@@ -994,9 +1010,297 @@ static uint64_t private_mem_size(struct clc_module *m, const char *kernel)
 	return total;
 }
 
-int clc_build_bitcode(const void *bc, size_t bc_size,
-		      struct clc_program **out, char **log_out)
+/* --- the stage-3 cache ---------------------------------------------------- */
+
+/*
+ * A stage-3 cache entry's blob (clc_cache.c keeps it with the build's
+ * diagnostics): u64 size of the description, the description, then the
+ * optimised module's bitcode. The description is global_size, the number
+ * of kernels and each struct clc_kernel field by field (strings as u32
+ * length and bytes), in host byte order: svmcl's build id is in the key,
+ * so the reader is always the writer's code on the writer's host.
+ */
+struct blob {
+	unsigned char *buf;
+	size_t len, cap;
+	bool oom;
+};
+
+static void blob_put(struct blob *b, const void *data, size_t len)
 {
+	if (b->oom)
+		return;
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		unsigned char *buf;
+
+		while (cap < b->len + len)
+			cap *= 2;
+		buf = realloc(b->buf, cap);
+		if (!buf) {
+			b->oom = true;
+			return;
+		}
+		b->buf = buf;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, data, len);
+	b->len += len;
+}
+
+static void blob_u32(struct blob *b, uint32_t v)
+{
+	blob_put(b, &v, sizeof(v));
+}
+
+static void blob_u64(struct blob *b, uint64_t v)
+{
+	blob_put(b, &v, sizeof(v));
+}
+
+static void blob_str(struct blob *b, const char *s)
+{
+	blob_u32(b, (uint32_t)strlen(s ? s : ""));
+	blob_put(b, s ? s : "", strlen(s ? s : ""));
+}
+
+static void describe_program(struct blob *b, const struct clc_program *prog)
+{
+	blob_u64(b, prog->global_size);
+	blob_u32(b, prog->num_kernels);
+	for (unsigned int i = 0; i < prog->num_kernels; i++) {
+		const struct clc_kernel *k = &prog->kernels[i];
+
+		blob_str(b, k->name);
+		blob_str(b, k->attributes);
+		blob_u32(b, k->num_args);
+		blob_u32(b, k->args_size);
+		for (int d = 0; d < 3; d++)
+			blob_u64(b, k->reqd_wg_size[d]);
+		blob_u64(b, k->private_mem_size);
+		blob_u32(b, k->local_mem_size);
+		blob_u32(b, k->uses_barriers);
+		for (unsigned int a = 0; a < k->num_args; a++) {
+			const struct clc_arg *arg = &k->args[a];
+
+			blob_str(b, arg->name);
+			blob_str(b, arg->type_name);
+			blob_u32(b, arg->space);
+			blob_u32(b, arg->access_qual);
+			blob_u32(b, arg->type_qual);
+			blob_u32(b, arg->size);
+			blob_u32(b, arg->offset);
+		}
+	}
+}
+
+/* Store the optimised module of @m and @prog's kernels; best effort. */
+static void jit_cache_store(const struct clc_cache_key *key,
+			    struct clc_module *m,
+			    const struct clc_program *prog,
+			    const char *log_text)
+{
+	struct blob b = { 0 };
+	void *bc;
+	size_t bc_size;
+
+	blob_u64(&b, 0);	/* the description's size, set below */
+	describe_program(&b, prog);
+	if (b.oom || clc_write_bitcode(m->mod, &bc, &bc_size)) {
+		free(b.buf);
+		return;
+	}
+	*(uint64_t *)b.buf = b.len - sizeof(uint64_t);
+	blob_put(&b, bc, bc_size);
+	free(bc);
+	if (!b.oom)
+		clc_cache_store(key, b.buf, b.len, log_text);
+	free(b.buf);
+}
+
+struct reader {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static void rd(struct reader *r, void *out, size_t len)
+{
+	if (r->bad || (size_t)(r->end - r->p) < len) {
+		r->bad = true;
+		memset(out, 0, len);
+		return;
+	}
+	memcpy(out, r->p, len);
+	r->p += len;
+}
+
+static uint32_t rd_u32(struct reader *r)
+{
+	uint32_t v;
+
+	rd(r, &v, sizeof(v));
+	return v;
+}
+
+static uint64_t rd_u64(struct reader *r)
+{
+	uint64_t v;
+
+	rd(r, &v, sizeof(v));
+	return v;
+}
+
+/* malloc'd string, or NULL (r->bad set) when short or out of memory. */
+static char *rd_str(struct reader *r)
+{
+	uint32_t len = rd_u32(r);
+	char *s;
+
+	if (r->bad || (size_t)(r->end - r->p) < len) {
+		r->bad = true;
+		return NULL;
+	}
+	s = malloc((size_t)len + 1);
+	if (!s) {
+		r->bad = true;
+		return NULL;
+	}
+	memcpy(s, r->p, len);
+	s[len] = '\0';
+	r->p += len;
+	return s;
+}
+
+static int read_description(struct reader *r, struct clc_program *prog)
+{
+	uint32_t n;
+
+	prog->global_size = rd_u64(r);
+	n = rd_u32(r);
+	/* Each kernel takes more than 32 bytes: a bound against garbage. */
+	if (r->bad || n > (size_t)(r->end - r->p) / 32)
+		return -EINVAL;
+	prog->kernels = calloc(n ? n : 1, sizeof(*prog->kernels));
+	if (!prog->kernels)
+		return -ENOMEM;
+	prog->num_kernels = n;
+	for (unsigned int i = 0; i < n && !r->bad; i++) {
+		struct clc_kernel *k = &prog->kernels[i];
+		uint32_t nargs;
+
+		k->name = rd_str(r);
+		k->attributes = rd_str(r);
+		nargs = rd_u32(r);
+		k->args_size = rd_u32(r);
+		for (int d = 0; d < 3; d++)
+			k->reqd_wg_size[d] = rd_u64(r);
+		k->private_mem_size = rd_u64(r);
+		k->local_mem_size = rd_u32(r);
+		k->uses_barriers = rd_u32(r) != 0;
+		if (r->bad || nargs > (size_t)(r->end - r->p) / 28) {
+			r->bad = true;
+			break;
+		}
+		k->args = calloc(nargs ? nargs : 1, sizeof(*k->args));
+		if (!k->args) {
+			r->bad = true;
+			break;
+		}
+		k->num_args = nargs;
+		for (unsigned int a = 0; a < nargs; a++) {
+			struct clc_arg *arg = &k->args[a];
+
+			arg->name = rd_str(r);
+			arg->type_name = rd_str(r);
+			arg->space = (enum clc_arg_space)rd_u32(r);
+			arg->access_qual = rd_u32(r);
+			arg->type_qual = rd_u32(r);
+			arg->size = rd_u32(r);
+			arg->offset = rd_u32(r);
+		}
+	}
+	return r->bad ? -EINVAL : 0;
+}
+
+static void drop_kernels(struct clc_program *prog)
+{
+	for (unsigned int i = 0; prog->kernels && i < prog->num_kernels; i++)
+		free_kernel_info(&prog->kernels[i]);
+	free(prog->kernels);
+	prog->kernels = NULL;
+	prog->num_kernels = 0;
+}
+
+/*
+ * A hit: the optimised module into @m->mod and the kernels into @prog,
+ * ready for the JIT. False (nothing left behind) on a miss or an entry
+ * that does not decode, which the cold build then replaces.
+ */
+static bool jit_cache_load(const struct clc_cache_key *key,
+			   struct clc_module *m, struct clc_program *prog,
+			   struct clc_log *log)
+{
+	struct clc_log scratch = { 0 };
+	void *blob;
+	size_t size;
+	char *text;
+	struct reader r;
+	uint64_t desc;
+	bool ok = false;
+
+	if (clc_cache_lookup(key, &blob, &size, &text))
+		return false;
+	r.p = blob;
+	r.end = r.p + size;
+	r.bad = false;
+	desc = rd_u64(&r);
+	if (r.bad || desc > size - sizeof(uint64_t))
+		goto out;
+	r.end = r.p + desc;
+	if (read_description(&r, prog) || r.p != r.end)
+		goto err_kernels;
+	/* A bad module is a miss, not an error of this build. */
+	LLVMContextSetDiagnosticHandler(m->ctx, clc_diag_handler, &scratch);
+	if (clc_parse_bitcode(m->ctx, r.end, size - sizeof(uint64_t) - desc,
+			      &m->mod, &scratch))
+		goto err_diag;
+	LLVMContextSetDiagnosticHandler(m->ctx, clc_diag_handler, log);
+	/* The same diagnostics as the build that filled the entry. */
+	clc_log_append(log, text, strlen(text));
+	ok = true;
+	goto out;
+
+err_diag:
+	LLVMContextSetDiagnosticHandler(m->ctx, clc_diag_handler, log);
+	free(scratch.buf);
+err_kernels:
+	drop_kernels(prog);
+out:
+	free(blob);
+	free(text);
+	return ok;
+}
+
+/* The host CPU and its features: O2 and the JIT's code depend on them. */
+static char *host_target(void)
+{
+	char *cpu = LLVMGetHostCPUName();
+	char *features = LLVMGetHostCPUFeatures();
+	size_t len = strlen(cpu) + strlen(features) + 2;
+	char *s = malloc(len);
+
+	if (s)
+		snprintf(s, len, "%s %s", cpu, features);
+	LLVMDisposeMessage(cpu);
+	LLVMDisposeMessage(features);
+	return s;
+}
+
+static int build_bitcode(const void *bc, size_t bc_size, bool use_cache,
+			 struct clc_program **out, char **log_out)
+{
+	struct clc_cache_key key = { 0 };
+	bool have_key = false;
 	struct clc_log log = { 0 };
 	struct clc_module m = { 0 };
 	struct clc_program *prog;
@@ -1028,6 +1332,15 @@ int clc_build_bitcode(const void *bc, size_t bc_size,
 	tsc = LLVMOrcCreateNewThreadSafeContext();
 	m.ctx = LLVMOrcThreadSafeContextGetContext(tsc);
 	LLVMContextSetDiagnosticHandler(m.ctx, clc_diag_handler, &log);
+	if (use_cache) {
+		char *target = host_target();
+
+		have_key = target && !clc_cache_key_init_jit(&key, bc, bc_size,
+							     target);
+		free(target);
+	}
+	if (have_key && jit_cache_load(&key, &m, prog, &log))
+		goto jit;
 	ret = clc_parse_bitcode(m.ctx, bc, bc_size, &m.mod, &log);
 	ret = ret ? ret : clc_link_builtins(&m);
 	if (ret)
@@ -1089,13 +1402,19 @@ int clc_build_bitcode(const void *bc, size_t bc_size,
 		}
 		k->private_mem_size = private_mem_size(&m, k->name);
 	}
+	if (have_key)
+		jit_cache_store(&key, &m, prog, log.buf);
+jit:
 	ret = jit_module(&m, tsc, prog);
 	if (ret)
 		goto err_module;
 
-	LLVMDisposeTargetData(m.td);
+	if (m.td)
+		LLVMDisposeTargetData(m.td);
 	free(m.kernels);
 	free(attrs);
+	if (have_key)
+		clc_cache_key_fini(&key);
 	/* The JIT keeps the context; the log it points to does not live on. */
 	LLVMContextSetDiagnosticHandler(m.ctx, NULL, NULL);
 	LLVMOrcDisposeThreadSafeContext(tsc);
@@ -1115,11 +1434,19 @@ err_module:
 err_tsc:
 	LLVMContextSetDiagnosticHandler(m.ctx, NULL, NULL);
 	LLVMOrcDisposeThreadSafeContext(tsc);
+	if (have_key)
+		clc_cache_key_fini(&key);
 err_prog:
 	clc_program_destroy(prog);
 out_log:
 	*log_out = log.buf ? log.buf : strdup("");
 	return ret;
+}
+
+int clc_build_bitcode(const void *bc, size_t bc_size,
+		      struct clc_program **out, char **log_out)
+{
+	return build_bitcode(bc, bc_size, true, out, log_out);
 }
 
 /* Concatenate two logs (either may be empty) into one malloc'd string. */
@@ -1148,7 +1475,7 @@ int clc_build(const char *source, const char *options,
 	*out = NULL;
 	ret = clc_compile(source, options, NULL, 0, NULL, &bc, &bc_size, &log1);
 	if (!ret) {
-		ret = clc_build_bitcode(bc, bc_size, out, &log2);
+		ret = build_bitcode(bc, bc_size, false, out, &log2);
 		free(bc);
 	}
 	*log_out = join_logs(log1, log2);

@@ -229,6 +229,11 @@ int clc_link(const void *const *inputs, const size_t *sizes, unsigned int n,
  * @out: the program on success
  * @log: as clc_build()
  *
+ * The optimised module and kernel descriptions for the same @bc (host
+ * CPU, SVMCL_MMU and svmcl build) come from the binary cache when it has
+ * them, so that only machine code is generated (clc_build() never uses
+ * the cache).
+ *
  * Return: 0; -EINVAL when the module cannot run on the device (details in
  * @log); -ENOMEM.
  */
@@ -285,6 +290,10 @@ struct clc_cache_stats {
 	unsigned long misses;		/* includes corrupt entries */
 	unsigned long corrupt;		/* entries ignored and rewritten */
 	unsigned long stores;
+	/* Stage 3 (optimised module and kernel descriptions): */
+	unsigned long jit_hits;
+	unsigned long jit_misses;	/* includes corrupt entries */
+	unsigned long jit_stores;
 };
 
 void clc_cache_get_stats(struct clc_cache_stats *stats);

@@ -17,9 +17,12 @@
  *     what they call. The linked copies are then made internal: after
  *     inlining, global DCE removes them.
  *  2. Calls of __svmcl_host_<f> (libm functions the library builds on)
- *     become calls of the process's own <f> by absolute address: the JIT
- *     needs no symbol lookup, which could not see a libm that the ICD
- *     loader dlopen()ed privately.
+ *     stay calls of that name, which every program's JIT defines as an
+ *     absolute symbol: the process's own <f>
+ *     (clc_builtins_define_host()). The JIT needs no dlsym() lookup,
+ *     which could not see a libm that the ICD loader dlopen()ed
+ *     privately, and the module holds no address of this process, so
+ *     the stage-3 cache can keep it.
  *  3. printf calls become a reservation in the dispatch's printf buffer
  *     (__svmcl_printf_alloc) and plain stores of the arguments; formatting
  *     happens on the host (runtime/printf.c).
@@ -51,6 +54,7 @@
 #include <llvm-c/Linker.h>
 
 #include "compiler/clc_internal.h"
+#include "compiler/clc_store.h"
 
 const unsigned char *svmcl_builtins_bc_data(void);
 size_t svmcl_builtins_bc_size(void);
@@ -83,6 +87,36 @@ static const struct host_fn host_fns[] = {
 
 #define HOST_PREFIX "__svmcl_host_"
 
+int clc_builtins_define_host(LLVMOrcLLJITRef jit)
+{
+	const size_t n = sizeof(host_fns) / sizeof(host_fns[0]);
+	LLVMOrcCSymbolMapPair syms[sizeof(host_fns) / sizeof(host_fns[0])];
+	LLVMOrcMaterializationUnitRef mu;
+	LLVMErrorRef err;
+
+	for (size_t i = 0; i < n; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "__svmcl_host_%s",
+			 host_fns[i].name);
+		syms[i].Name = LLVMOrcLLJITMangleAndIntern(jit, name);
+		syms[i].Sym.Address = (uintptr_t)host_fns[i].addr;
+		syms[i].Sym.Flags.GenericFlags =
+			LLVMJITSymbolGenericFlagsExported |
+			LLVMJITSymbolGenericFlagsCallable;
+		syms[i].Sym.Flags.TargetFlags = 0;
+	}
+	/* Takes over the names; the array stays ours. */
+	mu = LLVMOrcAbsoluteSymbols(syms, n);
+	err = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(jit), mu);
+	if (err) {
+		LLVMConsumeError(err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Every __svmcl_host_<f> the library calls must be one of host_fns. */
 static int bind_host_functions(struct clc_module *m)
 {
 	LLVMValueRef f, next;
@@ -92,7 +126,6 @@ static int bind_host_functions(struct clc_module *m)
 		size_t len, plen = strlen(HOST_PREFIX);
 		const char *name = LLVMGetValueName2(f, &len);
 		const struct host_fn *h = NULL;
-		LLVMValueRef addr;
 
 		next = LLVMGetNextFunction(f);
 		if (!LLVMIsDeclaration(f) || len <= plen ||
@@ -109,14 +142,7 @@ static int bind_host_functions(struct clc_module *m)
 				       "built-in library calls unknown host "
 				       "function '%.*s'\n", (int)len, name);
 			ret = -EINVAL;
-			continue;
 		}
-		addr = LLVMConstIntToPtr(
-			LLVMConstInt(LLVMInt64TypeInContext(m->ctx),
-				     (uintptr_t)h->addr, 0),
-			LLVMTypeOf(f));
-		LLVMReplaceAllUsesWith(f, addr);
-		LLVMDeleteFunction(f);
 	}
 	return ret;
 }

@@ -14,8 +14,14 @@
  *	$HOME/.cache/svmcl/		(otherwise)
  *
  * and a build that finds its entry skips clang (and its temporary
- * directory) altogether. Lowering and the JIT run on every build: they are
- * fast and their output (host code) is not worth the risk of caching.
+ * directory) altogether.
+ *
+ * Stage 3 (clc_build_bitcode(): built-in library, lowering, MMU
+ * instrumentation, default<O2>) has entries of its own, "<hash>.jit": the
+ * optimised module and the kernel descriptions (clc.c), keyed by the same
+ * compiler identity, the host CPU and its features, SVMCL_MMU ("off" or
+ * "on") and the whole input bitcode. Machine code is never cached: the
+ * JIT generates it on every build, from the cached module.
  *
  * The key is the whole input, not only its hash: a format tag, the ELF
  * build id of svmcl's own library (any change of the compiler driver
@@ -26,7 +32,8 @@
  * FNV-1a hashes of the key and stores the key itself, so a hash collision
  * is a miss, never a wrong program.
  *
- * Entry file: struct cache_entry_header, key, clang's log, bitcode. The
+ * Entry file: struct cache_entry_header, key, the stage's log, its blob
+ * (clang's bitcode, or for ".jit" what clc.c stored). The
  * header's checksum covers the rest; a short, damaged or foreign file is
  * counted as corrupt, ignored, and replaced by the next store. Stores
  * write a temporary file in the same directory and rename() it over the
@@ -76,6 +83,7 @@ struct cache_entry_header {
 
 static struct {
 	atomic_ulong frontend_runs, hits, misses, corrupt, stores;
+	atomic_ulong jit_hits, jit_misses, jit_stores;
 } stats;
 
 void clc_cache_get_stats(struct clc_cache_stats *s)
@@ -85,6 +93,9 @@ void clc_cache_get_stats(struct clc_cache_stats *s)
 	s->misses = atomic_load(&stats.misses);
 	s->corrupt = atomic_load(&stats.corrupt);
 	s->stores = atomic_load(&stats.stores);
+	s->jit_hits = atomic_load(&stats.jit_hits);
+	s->jit_misses = atomic_load(&stats.jit_misses);
+	s->jit_stores = atomic_load(&stats.jit_stores);
 }
 
 void clc_cache_count_frontend(void)
@@ -211,9 +222,9 @@ static bool entry_path(const struct clc_cache_key *key, char *path,
 
 	if (!cache_dir(dir, sizeof(dir)))
 		return false;
-	n = snprintf(path, len, "%s/%016llx%016llx.clc", dir,
+	n = snprintf(path, len, "%s/%016llx%016llx.%s", dir,
 		     (unsigned long long)key->hash[0],
-		     (unsigned long long)key->hash[1]);
+		     (unsigned long long)key->hash[1], key->jit ? "jit" : "clc");
 	return n > 0 && (size_t)n < len;
 }
 
@@ -323,6 +334,42 @@ int clc_cache_key_init(struct clc_cache_key *key, const char *source,
 	return 0;
 }
 
+static void key_finish(struct clc_cache_key *key, struct key_buf *k)
+{
+	key->material = k->buf;
+	key->len = k->len;
+	key->hash[0] = clc_fnv1a(CLC_FNV_OFFSET, k->buf, k->len);
+	/* A second hash of the same bytes, from another offset basis. */
+	key->hash[1] = clc_fnv1a(0x84222325cbf29ce4ull ^ k->len, k->buf,
+				 k->len);
+}
+
+int clc_cache_key_init_jit(struct clc_cache_key *key, const void *bc,
+			   size_t bc_size, const char *target)
+{
+	const char *mmu = getenv("SVMCL_MMU");
+	struct key_buf k = { 0 };
+	char dir[4096];
+
+	memset(key, 0, sizeof(*key));
+	if (!cache_dir(dir, sizeof(dir)))
+		return -ENOENT;
+	pthread_once(&ident_once, compute_ident);
+	key_add_str(&k, "compiler", ident);
+	key_add_str(&k, "stage", "jit");
+	key_add_str(&k, "target", target);
+	/* Only "off" changes the instrumentation (clc_mmu.c). */
+	key_add_str(&k, "mmu", mmu && !strcmp(mmu, "off") ? "off" : "on");
+	key_add(&k, "input", bc, bc_size);
+	if (k.oom) {
+		free(k.buf);
+		return -ENOMEM;
+	}
+	key_finish(key, &k);
+	key->jit = true;
+	return 0;
+}
+
 void clc_cache_key_fini(struct clc_cache_key *key)
 {
 	free(key->material);
@@ -429,12 +476,12 @@ int clc_cache_lookup(const struct clc_cache_key *key, void **bc,
 		return -ENOENT;
 	ret = read_entry(key, path, bc, bc_size, log_text);
 	if (!ret) {
-		atomic_fetch_add(&stats.hits, 1);
+		atomic_fetch_add(key->jit ? &stats.jit_hits : &stats.hits, 1);
 		return 0;
 	}
 	if (ret == -EBADMSG)
 		atomic_fetch_add(&stats.corrupt, 1);
-	atomic_fetch_add(&stats.misses, 1);
+	atomic_fetch_add(key->jit ? &stats.jit_misses : &stats.misses, 1);
 	return -ENOENT;
 }
 
@@ -474,7 +521,7 @@ void clc_cache_store(const struct clc_cache_key *key, const void *bc,
 	fd = -1;
 	if (rename(tmp, path))
 		goto err_unlink;
-	atomic_fetch_add(&stats.stores, 1);
+	atomic_fetch_add(key->jit ? &stats.jit_stores : &stats.stores, 1);
 	return;
 
 err_unlink:

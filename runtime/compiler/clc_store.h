@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <llvm-c/Core.h>
+#include <llvm-c/LLJIT.h>
 
 #include "compiler/clc.h"
 #include "compiler/clc_internal.h"
@@ -44,6 +45,12 @@ int clc_parse_bitcode(LLVMContextRef ctx, const void *bc, size_t size,
 /* Serialise @mod into a malloc'd buffer. */
 int clc_write_bitcode(LLVMModuleRef mod, void **bc, size_t *size);
 
+/*
+ * clc_builtins.c: define every __svmcl_host_<f> in @jit as the process's
+ * own <f> (absolute symbols). Return: 0 or -EINVAL.
+ */
+int clc_builtins_define_host(LLVMOrcLLJITRef jit);
+
 /* --- clc_cache.c --------------------------------------------------------- */
 
 /* What identifies one front-end run, and where its entry lives. */
@@ -51,6 +58,7 @@ struct clc_cache_key {
 	char *material;		/* everything the output depends on */
 	size_t len;
 	uint64_t hash[2];	/* names the entry file */
+	bool jit;		/* a stage-3 entry (".jit"), not clang's */
 };
 
 /*
@@ -66,7 +74,17 @@ int clc_cache_key_init(struct clc_cache_key *key, const char *source,
 void clc_cache_key_fini(struct clc_cache_key *key);
 
 /*
- * clc_cache_lookup() - clang's bitcode and diagnostics for @key.
+ * clc_cache_key_init_jit() - the key of building (stage 3) spir64 bitcode
+ * @bc for the host @target (CPU name and features): svmcl's identity,
+ * SVMCL_MMU and the whole input. The entry holds the optimised module and
+ * the kernel descriptions (clc.c). Return: as clc_cache_key_init().
+ */
+int clc_cache_key_init_jit(struct clc_cache_key *key, const void *bc,
+			   size_t bc_size, const char *target);
+
+/*
+ * clc_cache_lookup() - clang's bitcode and diagnostics for @key (for a
+ * stage-3 key: the entry's blob and the build's diagnostics).
  * Return: 0 on a hit (malloc'd @bc and @log_text), -ENOENT on a miss or a
  * corrupt entry (which the next store replaces).
  */

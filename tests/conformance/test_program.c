@@ -977,7 +977,7 @@ static void test_absent_features(void **state)
 
 /* --- the binary cache ------------------------------------------------------ */
 
-static int count_entries(void)
+static int count_suffix(const char *suffix)
 {
 	char dir[300];
 	struct dirent *d;
@@ -989,15 +989,21 @@ static int count_entries(void)
 	if (!dp)
 		return 0;
 	while ((d = readdir(dp)))
-		if (strstr(d->d_name, ".clc") &&
+		if (strstr(d->d_name, suffix) &&
 		    !strstr(d->d_name, ".tmp-"))
 			n++;
 	closedir(dp);
 	return n;
 }
 
-/* The path of the only entry newer than the others: the last one made. */
-static void newest_entry(char *path, size_t len)
+/* Front-end (clang) entries. */
+static int count_entries(void)
+{
+	return count_suffix(".clc");
+}
+
+/* The path of the entry newer than the others: the last one made. */
+static void newest_suffix(const char *suffix, char *path, size_t len)
 {
 	char dir[300], best[600] = "";
 	struct dirent *d;
@@ -1011,7 +1017,7 @@ static void newest_entry(char *path, size_t len)
 	while ((d = readdir(dp))) {
 		char p[600];
 
-		if (!strstr(d->d_name, ".clc"))
+		if (!strstr(d->d_name, suffix) || strstr(d->d_name, ".tmp-"))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, d->d_name);
 		if (stat(p, &st) == 0 &&
@@ -1025,6 +1031,11 @@ static void newest_entry(char *path, size_t len)
 	closedir(dp);
 	assert_true(best[0] != '\0');
 	snprintf(path, len, "%s", best);
+}
+
+static void newest_entry(char *path, size_t len)
+{
+	newest_suffix(".clc", path, len);
 }
 
 /* Build @src in a new program; the build's CL error. */
@@ -1149,6 +1160,129 @@ static void test_cache_headers(void **state)
 	}
 }
 
+/*
+ * The stage-3 cache (".jit" entries: the optimised module and the kernel
+ * descriptions). A hit rewrites nothing, so the entry keeps its inode; a
+ * miss renames a new file over it.
+ */
+static const char jit_fmt[] =
+	"/* jit %d */\n"
+	"kernel __attribute__((vec_type_hint(float4)))\n"
+	"void c(global int *o, int in)\n"
+	"{\n"
+	"	size_t i = get_global_id(0);\n"
+	"	o[i] = in * 3 + (int)pow((float)i, 2.0f) +\n"
+	"	       (int)(cbrt(27.0f) + 0.5f);\n"
+	"}\n";
+
+static ino_t inode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/* Build @src, run c on 16 items and check them and c's descriptions. */
+static void jit_build_check(const char *src)
+{
+	cl_program p = source_program(src);
+	int in = 100, *out;
+	char attrs[128] = "", name[16] = "";
+	cl_uint nargs = 0;
+	cl_kernel k;
+	cl_int err;
+
+	CHECK(clBuildProgram(p, 0, NULL, "-cl-kernel-arg-info", NULL, NULL));
+	k = clCreateKernel(p, "c", &err);
+	CHECK(err);
+	CHECK(clGetKernelInfo(k, CL_KERNEL_NUM_ARGS, sizeof(nargs), &nargs,
+			      NULL));
+	assert_int_equal(nargs, 2);
+	CHECK(clGetKernelInfo(k, CL_KERNEL_ATTRIBUTES, sizeof(attrs), attrs,
+			      NULL));
+	assert_string_equal(attrs, "vec_type_hint(float4)");
+	CHECK(clGetKernelArgInfo(k, 1, CL_KERNEL_ARG_NAME, sizeof(name), name,
+				 NULL));
+	assert_string_equal(name, "in");
+	CHECK(clReleaseKernel(k));
+	out = run_named(p, "c", 16, &in);
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(out[i], in * 3 + i * i + 3);
+	free(out);
+	CHECK(clReleaseProgram(p));
+}
+
+static void test_cache_jit(void **state)
+{
+	char src[512], path[700];
+	int before;
+	ino_t ino;
+	struct stat st;
+	int fd;
+
+	snprintf(src, sizeof(src), jit_fmt, (int)getpid());
+	unsetenv("SVMCL_MMU");
+
+	/* A miss stores one entry; a hit runs the same and leaves it be. */
+	before = count_suffix(".jit");
+	jit_build_check(src);
+	assert_int_equal(count_suffix(".jit"), before + 1);
+	newest_suffix(".jit", path, sizeof(path));
+	ino = inode_of(path);
+	jit_build_check(src);
+	jit_build_check(src);
+	assert_int_equal(count_suffix(".jit"), before + 1);
+	assert_true(inode_of(path) == ino);
+
+	/* A corrupt entry is ignored and replaced by a good one. */
+	assert_int_equal(stat(path, &st), 0);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "garbage!", 8, st.st_size / 2), 8);
+	close(fd);
+	jit_build_check(src);
+	assert_true(inode_of(path) != ino);
+	ino = inode_of(path);
+	jit_build_check(src);
+	assert_true(inode_of(path) == ino);
+
+	/* A truncated one alike (header only, then nothing at all). */
+	assert_int_equal(truncate(path, 40), 0);
+	jit_build_check(src);
+	assert_true(inode_of(path) != ino);
+	assert_int_equal(truncate(path, 0), 0);
+	ino = inode_of(path);
+	jit_build_check(src);
+	assert_true(inode_of(path) != ino);
+	ino = inode_of(path);
+
+	/* SVMCL_MMU=off has its own entry and never takes the "on" one. */
+	setenv("SVMCL_MMU", "off", 1);
+	{
+		cl_program p = source_program(src);
+
+		CHECK(clBuildProgram(p, 0, NULL, "-cl-kernel-arg-info", NULL,
+				     NULL));
+		CHECK(clReleaseProgram(p));
+	}
+	unsetenv("SVMCL_MMU");
+	assert_int_equal(count_suffix(".jit"), before + 2);
+	assert_true(inode_of(path) == ino);
+	/* ... and "on" builds still take theirs. */
+	jit_build_check(src);
+	assert_int_equal(count_suffix(".jit"), before + 2);
+	assert_true(inode_of(path) == ino);
+
+	/* SVMCL_CACHE=0 neither reads nor writes stage-3 entries. */
+	setenv("SVMCL_CACHE", "0", 1);
+	assert_int_equal(truncate(path, 0), 0);
+	jit_build_check(src);
+	assert_int_equal(count_suffix(".jit"), before + 2);
+	assert_true(inode_of(path) == ino);
+	unsetenv("SVMCL_CACHE");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1168,6 +1302,7 @@ int main(void)
 		cmocka_unit_test(test_absent_features),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_cache_headers),
+		cmocka_unit_test(test_cache_jit),
 	};
 
 	return cmocka_run_group_tests(tests, env_setup, env_teardown);

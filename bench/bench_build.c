@@ -4,8 +4,11 @@
  * every OpenCL platform the loader offers (svmcl and, when installed,
  * pocl), side by side in one run.
  *
- * Cold: every build gets a source no cache has seen (a unique comment),
- * so both implementations run their whole front end. Cached: the same
+ * Cold: every build gets a source no cache has seen: a unique number in
+ * a program-scope constant, which survives into the compiled code (a
+ * unique comment would not: the front end's output, and so svmcl's
+ * stage-3 cache key, would be the same), so both implementations run
+ * their whole compiler. Cached: the same
  * source again, which svmcl's binary cache and pocl's kernel cache serve.
  * "to first result" adds clCreateKernel, one launch and clFinish, because
  * an implementation may defer code generation to the first launch (pocl
@@ -26,7 +29,8 @@
 #define REPS 7
 
 static const char src_fmt[] =
-	"/* %s %d */\n"
+	"/* %s */\n"
+	"constant int bench_unique = %d;\n"
 	"kernel void saxpy(global float *y, global const float *x, float a)\n"
 	"{\n"
 	"	size_t i = get_global_id(0);\n"

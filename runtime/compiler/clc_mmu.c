@@ -361,9 +361,8 @@ static LLVMValueRef enclosing_cu(LLVMValueRef inst)
  * SVMCL_MMU=off, read at every build: global and constant accesses use the
  * device address as the host address, with no probe. It exists only to
  * measure what the MMU costs (bench/run.sh); a device fault then crashes
- * the process. Stage 3 (this) runs on every build and the binary cache
- * holds only the front end's bitcode (clc_cache.c), so an "off" build is
- * never reused by an "on" one.
+ * the process. The stage-3 cache key includes the setting (clc_cache.c),
+ * so an "off" build is never reused by an "on" one.
  */
 static bool mmu_off(void)
 {

@@ -161,6 +161,14 @@ struct kmd_gpu_stats {
 	__u64 vram_ptes;
 	__u64 vram_used;
 	__u64 vram_total;
+	/* The automatic migration policy (SVMCL_MIGRATE=hot); 0 when off. */
+	__u64 policy_hot;	/* regions whose walks reached the threshold */
+	__u64 policy_promoted;	/* regions it moved into VRAM */
+	__u64 policy_pages;	/* pages it moved into VRAM */
+	__u64 policy_skipped_shared;	/* hot, but in a shared mapping */
+	__u64 policy_skipped_full;	/* hot, but no room (it never evicts) */
+	__u64 policy_skipped_backoff;	/* hot, but backing off after a bounce */
+	__u64 policy_bounces;	/* promoted, pulled back by the CPU, hot again */
 };
 
 /*

@@ -86,6 +86,26 @@
  * migration's shootdowns never wait for them. (A steady stream of faults
  * on other ranges could delay a migration's start; each walk is short.)
  *
+ * DOC: Device writes during a migration
+ *
+ * A compute unit reaches a system page through the CPU's own mapping of
+ * it (identity IOMMU), so a unit's store is a CPU store. The core
+ * write-protects each window *before* it invalidates devices (step 2,
+ * then 3, docs/migration.md): a unit that still held a writable line of
+ * the window then blocked in the kernel on the write-protect fault, inside
+ * device code, and the window's invalidation waited for that unit's
+ * quiescent point, which it could not pass until the window ended: each
+ * wait ran into its 1 s timeout (seen as 4-8 s policy migrations and
+ * units cancelled with -EBUSY while a kernel wrote the range). So before
+ * calling the core, the range's translations are dropped on every device
+ * of the mm (one MMU_NOTIFY_MIGRATE invalidation with no owner: our
+ * callback clears the PTEs and lines and waits for quiescence, while no
+ * unit is blocked); the range is already published, so a unit that needs
+ * it again faults and waits outside device code until the migration ends.
+ * This costs one more invalidation per migration and matters for requests
+ * as much as for the policy (a kernel on another queue may write the
+ * range).
+ *
  * DOC: The migration policy
  *
  * The automatic policy (migrate_policy.c) moves regions in with
@@ -528,6 +548,12 @@ static int sgpu_vram_to_device(struct sgpu *gpu, uint64_t start, uint64_t end,
 	/* Publish, then look: a fault loop that missed the range is done. */
 	while (atomic_load(&v->faulting))
 		sched_yield();
+	/*
+	 * Drop every translation of the range before the core write-protects
+	 * it (DOC: Device writes during a migration): from here until the
+	 * range is unpublished, a unit that needs one faults and waits.
+	 */
+	mm_invalidate_range(v->mm, start, end, MMU_NOTIFY_MIGRATE, NULL);
 	if (gpu->test_fail_migration) {
 		ret = gpu->test_fail_migration;
 		gpu->test_fail_migration = 0;

@@ -46,6 +46,7 @@
  *    migrated, and the region backs off for SGPU_MIGRATE_BACKOFF_MS,
  *    doubled with each further bounce (up to 64 times), as UVM throttles
  *    thrashing pages;
+ *  - it is in no advised range: skipped, counted (see below);
  *  - else sgpu_vram_promote(): the region cut to the mapping around the
  *    address that made it hot, moved in through the same path as
  *    KMD_IOCTL_VM_MIGRATE (quiescence, invalidation), traced as a
@@ -53,6 +54,24 @@
  *    in the free pages is skipped ("pool full"), as is every region when
  *    the GPU has no device memory. A shared mapping (MAP_SHARED, shared
  *    file) cannot migrate: skipped, counted.
+ *
+ * Only advised ranges. A CPU access to a migrated page is resolved by the
+ * mm's userfaultfd monitor thread; if the monitor itself touches a
+ * migrated page, nobody resolves that fault and the process hangs. The
+ * monitor touches memory svmcl and glibc allocated for it - its mm, the
+ * migration registry and pool (malloc), its dynamic TLS through a DTV the
+ * creating thread malloc'd - in malloc arenas, next to an application's
+ * malloc'd buffers. A request names its range and takes that risk; a
+ * policy that moved whole regions of any memory did move such pages (the
+ * conformance tests hung with SVMCL_MIGRATE=hot:4:64K: the monitor blocked
+ * in __tls_get_addr, then in malloc). So the policy moves only ranges
+ * advised for it (KMD_MIGRATE_ADVISE_HOT on KMD_IOCTL_VM_MIGRATE, given
+ * by the runtime for every clSVMAlloc allocation: whole pages of their
+ * own mmap, which hold nothing else; KMD_MIGRATE_ADVISE_CLEAR before the
+ * range is unmapped), as UVM's access counters serve managed memory: a
+ * region is cut to the advised range around its hot address, and a hot
+ * address in no advised range is skipped (counted). Fine-grain system
+ * memory (malloc, stack) moves only on request.
  *
  * Records (one per region ever serviced: its state, the range promoted,
  * the pages in VRAM then, bounces, the end of its back-off) are kept in
@@ -65,7 +84,7 @@
  * p->lock protects the queue (@ring, @head, @count), @busy and @stop; units
  * take it for a few instructions when they queue a region, the worker to
  * pop one; it is never held while servicing. p->rec_lock protects the
- * records; it is taken by the worker and by vram.c's eviction and
+ * records and the advised ranges; it is taken by the worker and by vram.c's eviction and
  * migration back, which hold vram->lock: the order is vram->lock, then
  * rec_lock, and the worker never takes vram->lock (sgpu_vram_promote(),
  * sgpu_vram_resident()) while holding rec_lock.
@@ -105,6 +124,10 @@ struct mp_record {
 	uint64_t until_ns;
 };
 
+struct mp_range {
+	uint64_t start, end;
+};
+
 struct mp_item {
 	uint64_t region;
 	uint64_t addr;		/* the walk that made it hot */
@@ -115,7 +138,7 @@ struct mp_item {
  * @counters: the access counters (lock-free).
  * @lock: protects @ring, @head, @count, @busy, @stop (DOC: Locking).
  * @wake: the worker waits on it for work; @idle: drain() waits on it.
- * @rec_lock: protects @recs, @nrecs, @cap.
+ * @rec_lock: protects @recs, @nrecs, @cap and @adv, @nadv, @adv_cap.
  */
 struct sgpu_migrate_policy {
 	struct sgpu *gpu;
@@ -136,6 +159,8 @@ struct sgpu_migrate_policy {
 	pthread_mutex_t rec_lock;
 	struct mp_record *recs;
 	size_t nrecs, cap;	/* @cap a power of two */
+	struct mp_range *adv;	/* advised ranges, sorted, disjoint */
+	size_t nadv, adv_cap;
 };
 
 static uint64_t mp_coarse_ms(void)
@@ -291,6 +316,123 @@ void sgpu_migrate_policy_released(struct sgpu *gpu, uint64_t start,
 	pthread_mutex_unlock(&p->rec_lock);
 }
 
+/* Removes [start, end) from the advised ranges; rec_lock held. */
+static int __mp_adv_punch(struct sgpu_migrate_policy *p, uint64_t start,
+			  uint64_t end)
+{
+	for (size_t i = 0; i < p->nadv; i++) {
+		struct mp_range *r = &p->adv[i];
+
+		if (r->end <= start || r->start >= end)
+			continue;
+		if (r->start < start && r->end > end) {
+			/* A hole in the middle: split (the array is sorted). */
+			if (p->nadv == p->adv_cap)
+				return -ENOMEM;	/* __mp_adv_room() first */
+			memmove(&p->adv[i + 2], &p->adv[i + 1],
+				(p->nadv - i - 1) * sizeof(*r));
+			p->adv[i + 1] = (struct mp_range){ end, r->end };
+			r->end = start;
+			p->nadv++;
+			return 0;
+		}
+		if (r->start < start) {
+			r->end = start;
+		} else if (r->end > end) {
+			r->start = end;
+		} else {
+			memmove(r, r + 1, (p->nadv - i - 1) * sizeof(*r));
+			p->nadv--;
+			i--;
+		}
+	}
+	return 0;
+}
+
+static int __mp_adv_room(struct sgpu_migrate_policy *p)
+{
+	struct mp_range *adv;
+	size_t cap;
+
+	if (p->nadv + 1 < p->adv_cap)
+		return 0;
+	cap = p->adv_cap ? 2 * p->adv_cap : 64;
+	adv = realloc(p->adv, cap * sizeof(*adv));
+	if (!adv)
+		return -ENOMEM;
+	p->adv = adv;
+	p->adv_cap = cap;
+	return 0;
+}
+
+int sgpu_migrate_policy_advise(struct sgpu *gpu, uint64_t start,
+			       uint64_t end, bool hot)
+{
+	struct sgpu_migrate_policy *p = gpu->policy;
+	uint64_t size;
+	size_t i;
+	int ret;
+
+	if (!p)
+		return 0;	/* advice for a policy that is off */
+	size = 1ull << p->region_shift;
+	pthread_mutex_lock(&p->rec_lock);
+	ret = __mp_adv_room(p);
+	if (!ret)
+		ret = __mp_adv_punch(p, start, end);
+	if (!ret && hot) {
+		for (i = 0; i < p->nadv && p->adv[i].start < start; i++)
+			;
+		memmove(&p->adv[i + 1], &p->adv[i],
+			(p->nadv - i) * sizeof(p->adv[0]));
+		p->adv[i] = (struct mp_range){ start, end };
+		p->nadv++;
+	}
+	/* What the policy knew of these regions is about other memory. */
+	for (uint64_t r = start & ~(size - 1); !ret && !hot && r < end;
+	     r += size) {
+		struct mp_record *rec = __mp_find(p, r);
+
+		if (rec) {
+			rec->state = MP_RELEASED;
+			rec->bounces = 0;
+		}
+	}
+	pthread_mutex_unlock(&p->rec_lock);
+	return ret;
+}
+
+/*
+ * Cuts [*start, *end) to the advised range around @addr; false when
+ * @addr is in none.
+ */
+static bool mp_advised(struct sgpu_migrate_policy *p, uint64_t addr,
+		       uint64_t *start, uint64_t *end)
+{
+	bool found = false;
+	size_t lo = 0, hi;
+
+	pthread_mutex_lock(&p->rec_lock);
+	hi = p->nadv;
+	while (lo < hi) {	/* the first range that ends after @addr */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->adv[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < p->nadv && p->adv[lo].start <= addr) {
+		if (*start < p->adv[lo].start)
+			*start = p->adv[lo].start;
+		if (*end > p->adv[lo].end)
+			*end = p->adv[lo].end;
+		found = true;
+	}
+	pthread_mutex_unlock(&p->rec_lock);
+	return found;
+}
+
 /* ---------------------------------------------------------------------- */
 /* The worker */
 
@@ -299,10 +441,15 @@ static void mp_promote(struct sgpu_migrate_policy *p, const struct mp_item *it)
 {
 	struct sgpu *gpu = p->gpu;
 	uint64_t start = it->region, end = it->region + (1ull << p->region_shift);
-	uint64_t pages = 0, moved = 0, t0 = svmcl_trace_begin();
+	uint64_t pages = 0, moved = 0, t0;
 	struct mp_record *rec;
 	int ret;
 
+	if (!mp_advised(p, it->addr, &start, &end)) {
+		sgpu_stat_add(gpu, policy_skipped_unadvised, 1);
+		return;
+	}
+	t0 = svmcl_trace_begin();
 	ret = sgpu_vram_promote(gpu, it->addr, &start, &end, &pages, &moved);
 	svmcl_trace_end(SVMCL_TRACE_MIGRATE, t0, "hot", start, moved, 0);
 	switch (ret) {
@@ -498,5 +645,6 @@ void sgpu_migrate_policy_fini(struct sgpu *gpu)
 	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->lock);
 	free(p->recs);
+	free(p->adv);
 	free(p);
 }

@@ -180,6 +180,7 @@ void sgpu_stats_fill(const struct sgpu *gpu, struct kmd_gpu_stats *s)
 	s->policy_skipped_full = atomic_load(&g->policy_skipped_full);
 	s->policy_skipped_backoff = atomic_load(&g->policy_skipped_backoff);
 	s->policy_bounces = atomic_load(&g->policy_bounces);
+	s->policy_skipped_unadvised = atomic_load(&g->policy_skipped_unadvised);
 	if (gpu->cfg.tlb_count)
 		s->flags |= KMD_GPU_STATS_L1_COUNTED;
 }
@@ -269,14 +270,15 @@ static void sgpu_print_stats(const struct sgpu *gpu)
 	fprintf(stderr,
 		"  migration policy  hot:%u:%llu%c; %llu regions hot, %llu "
 		"promoted (%llu pages); skipped %llu shared, %llu pool full, "
-		"%llu backed off; %llu bounces\n",
+		"%llu not advised, %llu backed off; %llu bounces\n",
 		cfg->migrate_threshold,
 		U(cfg->migrate_region >> (cfg->migrate_region >= (1u << 20)
 						  ? 20 : 10)),
 		cfg->migrate_region >= (1u << 20) ? 'M' : 'K',
 		U(s.policy_hot), U(s.policy_promoted), U(s.policy_pages),
 		U(s.policy_skipped_shared), U(s.policy_skipped_full),
-		U(s.policy_skipped_backoff), U(s.policy_bounces));
+		U(s.policy_skipped_unadvised), U(s.policy_skipped_backoff),
+		U(s.policy_bounces));
 }
 
 static bool sgpu_stats_wanted(void)

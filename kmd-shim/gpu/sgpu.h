@@ -473,6 +473,7 @@ struct sgpu_stats {
 	atomic_uint_fast64_t policy_skipped_full;	/* no room, no VRAM */
 	atomic_uint_fast64_t policy_skipped_backoff;
 	atomic_uint_fast64_t policy_bounces;	/* pulled back, then hot */
+	atomic_uint_fast64_t policy_skipped_unadvised;	/* not advised */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -603,6 +604,12 @@ void __sgpu_migrate_note(struct sgpu_migrate_policy *p, uint64_t va);
  */
 void sgpu_migrate_policy_released(struct sgpu *gpu, uint64_t start,
 				  uint64_t end);
+/*
+ * KMD_MIGRATE_ADVISE_HOT / _CLEAR: the policy may (no longer) move pages
+ * of [start, end). 0, or -ENOMEM; 0 and nothing done when it is off.
+ */
+int sgpu_migrate_policy_advise(struct sgpu *gpu, uint64_t start,
+			       uint64_t end, bool hot);
 /* Tests: wait until the worker has serviced every hot region queued. */
 void sgpu_migrate_policy_drain(struct sgpu *gpu);
 /* Tests: the window and back-off lengths (milliseconds), 0: unchanged. */

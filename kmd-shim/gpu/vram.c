@@ -588,9 +588,15 @@ int sgpu_vram_migrate(struct sgpu *gpu, struct sgpu_vm *vm, uint32_t flags,
 	int ret = 0;
 
 	*pages = 0;
-	if ((flags != KMD_MIGRATE_TO_VRAM && flags != KMD_MIGRATE_TO_SYSTEM) ||
+	if ((flags != KMD_MIGRATE_TO_VRAM && flags != KMD_MIGRATE_TO_SYSTEM &&
+	     flags != KMD_MIGRATE_ADVISE_HOT &&
+	     flags != KMD_MIGRATE_ADVISE_CLEAR) ||
 	    !sgpu_vram_range_ok(start, end) || !vm->mm)
 		return -EINVAL;
+	/* Advice for the migration policy: nothing moves now. */
+	if (flags & (KMD_MIGRATE_ADVISE_HOT | KMD_MIGRATE_ADVISE_CLEAR))
+		return sgpu_migrate_policy_advise(gpu, start, end,
+						  flags == KMD_MIGRATE_ADVISE_HOT);
 
 	pthread_mutex_lock(&v->lock);
 	if (flags == KMD_MIGRATE_TO_VRAM) {

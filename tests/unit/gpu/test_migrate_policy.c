@@ -8,7 +8,8 @@
  * absent (pagemap) and every value intact; a shared mapping is skipped
  * and counted; a region the CPU pulled back (a bounce) is not migrated
  * again until its back-off ends, while one moved back on request is; a
- * region larger than the free pool is skipped, nothing evicted.
+ * region larger than the free pool is skipped, nothing evicted; only
+ * ranges advised for the policy (KMD_MIGRATE_ADVISE_HOT) move.
  *
  * Without a kernel-mode userfaultfd the GPU has no VRAM and the tests that
  * need it say "# SKIP" and pass.
@@ -187,6 +188,18 @@ static void area_map(struct area *a, size_t lead, size_t len, int flags)
 static void area_unmap(struct area *a)
 {
 	munmap(a->res, a->span);
+}
+
+/* KMD_MIGRATE_ADVISE_HOT (or _CLEAR) for the area, as clSVMAlloc does. */
+static void advise(struct fixture *f, const struct area *a, bool hot)
+{
+	uint64_t pages = 99;
+
+	assert_int_equal(migrate(f, hot ? KMD_MIGRATE_ADVISE_HOT
+					: KMD_MIGRATE_ADVISE_CLEAR,
+				 a->buf, a->len, &pages),
+			 0);
+	assert_int_equal(pages, 0);
 }
 
 /* Word 0 of every page is a counter the device bumps; the rest stay. */
@@ -388,6 +401,7 @@ static void test_off_by_default(void **state)
 	assert_false(f->gpu->cfg.migrate_hot);
 	assert_null(f->gpu->policy);
 	area_map(&a, 0, 2 * REGION, MAP_PRIVATE);
+	advise(f, &a, true);	/* accepted, and nothing comes of it */
 	s0 = stats(f);
 	for (int i = 0; i < 20; i++)
 		bump(f, &a);
@@ -424,6 +438,7 @@ static void test_hot_range_migrated(void **state)
 		return;
 	assert_non_null(f->gpu->policy);
 	area_map(&a, REGION / 2, 3 * REGION / 2, MAP_PRIVATE);
+	advise(f, &a, true);
 	s0 = stats(f);
 	passes = hammer_until(f, &a, promoted_at_least, &two, 200, 0);
 	s = stats(f);
@@ -465,6 +480,7 @@ static void test_shared_skipped(void **state)
 	if (!have_vram(f))
 		return;
 	area_map(&a, 0, REGION, MAP_SHARED);
+	advise(f, &a, true);
 	s0 = stats(f);
 	passes = hammer_until(f, &a, shared_skips_at_least, &one, 200, 0);
 	s = stats(f);
@@ -500,6 +516,7 @@ static void test_bounce_backs_off(void **state)
 	/* Short windows keep the test short; 1.5 s of back-off. */
 	sgpu_migrate_policy_set_times(f->gpu, 20, 1500);
 	area_map(&a, 0, REGION, MAP_PRIVATE);
+	advise(f, &a, true);
 
 	want = 1;
 	passes += hammer_until(f, &a, promoted_at_least, &want, 200, 0);
@@ -584,6 +601,7 @@ static void test_pool_full_skipped(void **state)
 	assert_int_equal(pages, 16);
 
 	area_map(&a, 0, REGION, MAP_PRIVATE);
+	advise(f, &a, true);
 	s0 = stats(f);
 	passes = hammer_until(f, &a, full_skips_at_least, &one, 200, 0);
 	s = stats(f);
@@ -595,6 +613,62 @@ static void test_pool_full_skipped(void **state)
 	for (uint32_t i = 0; i < 16 * WORDS; i++)
 		assert_int_equal(mine[i], ~i);
 	munmap(mine, 16 * PG);
+	area_unmap(&a);
+}
+
+static bool unadvised_skips_at_least(const struct kmd_gpu_stats *s,
+				     const void *arg)
+{
+	return s->policy_skipped_unadvised >= *(const uint64_t *)arg;
+}
+
+/*
+ * Only advised ranges move (migrate_policy.c, "Only advised ranges"): a
+ * hot range nobody advised is skipped and counted; advice withdrawn
+ * (KMD_MIGRATE_ADVISE_CLEAR) is as none; advice given, the range moves.
+ * The advised range bounds the move: half of it advised, half moves.
+ */
+static void test_unadvised_skipped(void **state)
+{
+	struct fixture *f = *state;
+	struct kmd_gpu_stats s;
+	unsigned int passes;
+	uint64_t want;
+	struct area a, half;
+
+	if (!have_vram(f))
+		return;
+	sgpu_migrate_policy_set_times(f->gpu, 20, 0);
+	area_map(&a, 0, REGION, MAP_PRIVATE);
+	want = 1;
+	passes = hammer_until(f, &a, unadvised_skips_at_least, &want, 200, 0);
+	s = stats(f);
+	assert_int_equal(s.policy_promoted, 0);
+	assert_int_equal(s.policy_skipped_unadvised, s.policy_hot);
+
+	advise(f, &a, true);
+	advise(f, &a, false);
+	want = s.policy_skipped_unadvised + 1;
+	passes += hammer_until(f, &a, unadvised_skips_at_least, &want, 400,
+			       25);
+	s = stats(f);
+	assert_int_equal(s.policy_promoted, 0);
+	assert_int_equal(s.vram_used, 0);
+	assert_int_equal(pages_present(a.buf, a.len), REGION_PAGES);
+
+	/* The upper half advised: that half moves, exactly. */
+	half = a;
+	half.buf += a.len / 8;
+	half.len = a.len / 2;
+	advise(f, &half, true);
+	want = 1;
+	passes += hammer_until(f, &a, promoted_at_least, &want, 400, 25);
+	s = stats(f);
+	assert_int_equal(s.policy_pages, REGION_PAGES / 2);
+	assert_int_equal(s.vram_used, REGION_PAGES / 2);
+	assert_int_equal(pages_present(a.buf, a.len / 2), REGION_PAGES / 2);
+	assert_int_equal(pages_present(half.buf, half.len), 0);
+	area_check(&a, passes);
 	area_unmap(&a);
 }
 
@@ -612,6 +686,8 @@ int main(void)
 						setup_hot, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_full_skipped,
 						setup_hot_small, teardown),
+		cmocka_unit_test_setup_teardown(test_unadvised_skipped,
+						setup_hot, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,8 +47,8 @@
  *    doubled with each further bounce (up to 64 times), as UVM throttles
  *    thrashing pages;
  *  - it is in no advised range: skipped, counted (see below);
- *  - else sgpu_vram_promote(): the region cut to the mapping around the
- *    address that made it hot, moved in through the same path as
+ *  - else sgpu_vram_promote(): the region cut to the advised range and
+ *    the mapping around the address that made it hot, moved in through the same path as
  *    KMD_IOCTL_VM_MIGRATE (quiescence, invalidation), traced as a
  *    "migrate hot" span. It never evicts: a region whose pages do not fit
  *    in the free pages is skipped ("pool full"), as is every region when
@@ -84,9 +84,10 @@
  * p->lock protects the queue (@ring, @head, @count), @busy and @stop; units
  * take it for a few instructions when they queue a region, the worker to
  * pop one; it is never held while servicing. p->rec_lock protects the
- * records and the advised ranges; it is taken by the worker and by vram.c's eviction and
- * migration back, which hold vram->lock: the order is vram->lock, then
- * rec_lock, and the worker never takes vram->lock (sgpu_vram_promote(),
+ * records and the advised ranges; it is taken by the worker, by advice
+ * (KMD_IOCTL_VM_MIGRATE) and by vram.c's eviction and migration back,
+ * which hold vram->lock: the order is vram->lock, then rec_lock, and the
+ * worker never takes vram->lock (sgpu_vram_promote(),
  * sgpu_vram_resident()) while holding rec_lock.
  */
 #include "config.h"

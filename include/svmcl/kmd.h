@@ -165,11 +165,11 @@ struct kmd_gpu_stats {
 	__u64 policy_hot;	/* regions whose walks reached the threshold */
 	__u64 policy_promoted;	/* regions it moved into VRAM */
 	__u64 policy_pages;	/* pages it moved into VRAM */
-	__u64 policy_skipped_shared;	/* hot, but in a shared mapping */
-	__u64 policy_skipped_full;	/* hot, but no room (it never evicts) */
-	__u64 policy_skipped_backoff;	/* hot, but backing off after a bounce */
-	__u64 policy_bounces;	/* promoted, pulled back by the CPU, hot again */
-	__u64 policy_skipped_unadvised;	/* hot, but not KMD_MIGRATE_ADVISE_HOT */
+	__u64 policy_skipped_shared;	/* hot, in a shared mapping */
+	__u64 policy_skipped_full;	/* hot, no room (it never evicts) */
+	__u64 policy_skipped_backoff;	/* hot, backing off (bounced) */
+	__u64 policy_bounces;	/* promoted, pulled back, hot again */
+	__u64 policy_skipped_unadvised;	/* hot, not ADVISE_HOT */
 };
 
 /*

@@ -48,12 +48,12 @@
  *    thrashing pages;
  *  - it is in no advised range: skipped, counted (see below);
  *  - else sgpu_vram_promote(): the region cut to the advised range and
- *    the mapping around the address that made it hot, moved in through the same path as
- *    KMD_IOCTL_VM_MIGRATE (quiescence, invalidation), traced as a
- *    "migrate hot" span. It never evicts: a region whose pages do not fit
- *    in the free pages is skipped ("pool full"), as is every region when
- *    the GPU has no device memory. A shared mapping (MAP_SHARED, shared
- *    file) cannot migrate: skipped, counted.
+ *    the mapping around the address that made it hot, moved in through
+ *    the same path as KMD_IOCTL_VM_MIGRATE (quiescence, invalidation),
+ *    traced as a "migrate hot" span. It never evicts: a region whose
+ *    pages do not fit in the free pages is skipped ("pool full"), as is
+ *    every region when the GPU has no device memory. A shared mapping
+ *    (MAP_SHARED, shared file) cannot migrate: skipped, counted.
  *
  * Only advised ranges. A CPU access to a migrated page is resolved by the
  * mm's userfaultfd monitor thread; if the monitor itself touches a

@@ -233,6 +233,26 @@ bool svmcl_svm_lookup(cl_context ctx, const void *ptr,
 	return found;
 }
 
+/*
+ * An SVM allocation is whole pages of its own mapping: the kmd's automatic
+ * migration policy (SVMCL_MIGRATE=hot) may move it; withdrawn before the
+ * range is unmapped (docs/gpu.md, "Automatic migration").
+ */
+static void svm_advise(cl_context ctx, const struct svmcl_svm_alloc *a,
+		       uint32_t flags)
+{
+	struct kmd_vm_migrate m = {
+		.vm_id = ctx->vm_id,
+		.flags = flags,
+		.start = a->start,
+		.end = a->start + a->map_size,
+	};
+
+	if (kmd_ioctl(ctx->kmd_fd, KMD_IOCTL_VM_MIGRATE, &m) < 0)
+		svmcl_debug(SVMCL_DBG_API, "migration advice %#x refused",
+			    (unsigned int)flags);
+}
+
 /* Drop the device's view of @a, then the memory. No lock held. */
 static void svm_release_range(cl_context ctx, const struct svmcl_svm_alloc *a)
 {
@@ -243,6 +263,7 @@ static void svm_release_range(cl_context ctx, const struct svmcl_svm_alloc *a)
 	};
 	int ret;
 
+	svm_advise(ctx, a, KMD_MIGRATE_ADVISE_CLEAR);
 	ret = kmd_ioctl(ctx->kmd_fd, KMD_IOCTL_VM_INVALIDATE, &range);
 	if (ret < 0)
 		svmcl_debug(SVMCL_DBG_API,
@@ -323,6 +344,7 @@ void *CL_API_CALL svmcl_clSVMAlloc(cl_context context, cl_svm_mem_flags flags,
 	/* Coarse grain: the device owns it until clEnqueueSVMMap. */
 	if (!(flags & CL_MEM_SVM_FINE_GRAIN_BUFFER))
 		svmcl_svm_check_device_owns(context, &a);
+	svm_advise(context, &a, KMD_MIGRATE_ADVISE_HOT);
 	return p;
 }
 

@@ -161,6 +161,15 @@ struct kmd_gpu_stats {
 	__u64 vram_ptes;
 	__u64 vram_used;
 	__u64 vram_total;
+	/* The automatic migration policy (SVMCL_MIGRATE=hot); 0 when off. */
+	__u64 policy_hot;	/* regions whose walks reached the threshold */
+	__u64 policy_promoted;	/* regions it moved into VRAM */
+	__u64 policy_pages;	/* pages it moved into VRAM */
+	__u64 policy_skipped_shared;	/* hot, in a shared mapping */
+	__u64 policy_skipped_full;	/* hot, no room (it never evicts) */
+	__u64 policy_skipped_backoff;	/* hot, backing off (bounced) */
+	__u64 policy_bounces;	/* promoted, pulled back, hot again */
+	__u64 policy_skipped_unadvised;	/* hot, not ADVISE_HOT */
 };
 
 /*
@@ -174,9 +183,19 @@ struct kmd_gpu_stats {
  * Errors: -EINVAL (bad flags, range or VM; memory not mapped readable),
  * -ENOENT (shared mapping), -EOPNOTSUPP (the GPU has no device memory:
  * no kernel-mode userfaultfd), -EFAULT (argument not accessible).
+ *
+ * Advice for the automatic migration policy (SVMCL_MIGRATE=hot), each
+ * flag alone, nothing moves now, @pages is 0: KMD_MIGRATE_ADVISE_HOT lets
+ * the policy move pages of [start, end) when they get hot (the range must
+ * hold nothing but device data: the runtime gives it for clSVMAlloc
+ * allocations); KMD_MIGRATE_ADVISE_CLEAR withdraws it (before the range
+ * is unmapped). Accepted and ignored when the policy is off. Errors:
+ * -EINVAL (range or VM), -ENOMEM.
  */
 #define KMD_MIGRATE_TO_VRAM (1u << 0)
 #define KMD_MIGRATE_TO_SYSTEM (1u << 1)
+#define KMD_MIGRATE_ADVISE_HOT (1u << 2)
+#define KMD_MIGRATE_ADVISE_CLEAR (1u << 3)
 struct kmd_vm_migrate {
 	__u32 vm_id;
 	__u32 flags;

@@ -21,6 +21,12 @@
  *  SVMCL_VRAM_MB=N		device memory, 1..65536 MiB. Default 256.
  *				The pool is created by the first
  *				migration to VRAM (vram.c).
+ *  SVMCL_MIGRATE=MODE		off | hot[:THRESHOLD[:REGION]]: the automatic
+ *				migration of hot regions to VRAM
+ *				(migrate_policy.c); THRESHOLD 1..65535 page
+ *				walks per region and window (default 32),
+ *				REGION a power of two from 64K to 2M
+ *				(default 2M). Default off.
  *
  * The first-level TLB size is compiled into JIT code (SGPU_TLB_L1_BITS in
  * sgpu_abi.h) and is not a run-time knob.
@@ -53,6 +59,9 @@ void sgpu_config_defaults(struct sgpu_config *cfg)
 	cfg->density_pct = SGPU_PREFETCH_DENSITY_DEFAULT;
 	cfg->tlb_count = false;
 	cfg->vram_bytes = (uint64_t)SGPU_VRAM_MB_DEFAULT << 20;
+	cfg->migrate_hot = false;
+	cfg->migrate_threshold = SGPU_MIGRATE_THRESHOLD_DEFAULT;
+	cfg->migrate_region = SGPU_MIGRATE_REGION_DEFAULT;
 }
 
 /* A decimal number with nothing after it but @end_ok; -EINVAL otherwise. */
@@ -177,6 +186,39 @@ int sgpu_config_parse_vram(const char *s, uint64_t *bytes)
 	return 0;
 }
 
+int sgpu_config_parse_migrate(const char *s, struct sgpu_config *cfg)
+{
+	uint64_t threshold = SGPU_MIGRATE_THRESHOLD_DEFAULT;
+	uint64_t region = SGPU_MIGRATE_REGION_DEFAULT;
+	const char *colon;
+	char *end;
+
+	if (!s)
+		return -EINVAL;
+	if (!strcmp(s, "off")) {
+		cfg->migrate_hot = false;
+		return 0;
+	}
+	if (strncmp(s, "hot", 3) || (s[3] && s[3] != ':'))
+		return -EINVAL;
+	if (s[3] == ':') {
+		if (parse_u64(s + 4, &end, &threshold) ||
+		    (*end && *end != ':') || !threshold ||
+		    threshold > SGPU_MIGRATE_THRESHOLD_MAX)
+			return -EINVAL;
+		colon = *end == ':' ? end : NULL;
+		if (colon && (parse_size(colon + 1, &region) ||
+			      !is_pow2(region) ||
+			      region < SGPU_MIGRATE_REGION_MIN ||
+			      region > SGPU_HUGE_SIZE))
+			return -EINVAL;
+	}
+	cfg->migrate_hot = true;
+	cfg->migrate_threshold = (unsigned int)threshold;
+	cfg->migrate_region = region;
+	return 0;
+}
+
 const char *sgpu_prefetch_name(enum sgpu_prefetch_policy p)
 {
 	switch (p) {
@@ -225,4 +267,15 @@ void sgpu_config_from_env(struct sgpu_config *cfg)
 	s = getenv("SVMCL_VRAM_MB");
 	if (s && sgpu_config_parse_vram(s, &cfg->vram_bytes))
 		config_warn("SVMCL_VRAM_MB", s, "1..65536 (MiB)");
+	s = getenv("SVMCL_MIGRATE");
+	if (s) {
+		struct sgpu_config tmp = *cfg;
+
+		if (sgpu_config_parse_migrate(s, &tmp))
+			config_warn("SVMCL_MIGRATE", s,
+				    "off or hot[:THRESHOLD[:REGION]], "
+				    "THRESHOLD 1..65535, REGION 64K..2M");
+		else
+			*cfg = tmp;
+	}
 }

@@ -17,7 +17,8 @@
  * printed to stderr when the device goes away (last handle closed, or
  * process exit while it is open), with the derived figures:
  * TLB hit rate per level, pages per batch, coalescing ratio (records per
- * hmm_range_fault window), prefetch effect and shootdown latency.
+ * hmm_range_fault window), prefetch effect and shootdown latency, and
+ * what the automatic migration policy did (migrate_policy.c).
  *
  * DOC: Locking
  *
@@ -48,6 +49,8 @@ static void sgpu_destroy(struct sgpu *gpu)
 	/* The last handle closes before exit: print what it did now. */
 	if (sgpu_stats_wanted())
 		sgpu_print_stats(gpu);
+	/* No migration may start or run once the units and pool go. */
+	sgpu_migrate_policy_fini(gpu);
 	sgpu_cus_stop(gpu);
 	/* Every VM is gone: device pages come back with nothing to clear. */
 	sgpu_vram_fini(gpu);
@@ -85,9 +88,14 @@ static int sgpu_create(struct sgpu **out)
 	ret = sgpu_cus_start(gpu);
 	if (ret)
 		goto err_faults;
+	ret = sgpu_migrate_policy_init(gpu);
+	if (ret)
+		goto err_cus;
 	*out = gpu;
 	return 0;
 
+err_cus:
+	sgpu_cus_stop(gpu);
 err_faults:
 	sgpu_fault_buffer_fini(&gpu->faults);
 err_sync:
@@ -165,6 +173,14 @@ void sgpu_stats_fill(const struct sgpu *gpu, struct kmd_gpu_stats *s)
 	sgpu_vram_usage(gpu, &used, &total);
 	s->vram_used = used;
 	s->vram_total = total;
+	s->policy_hot = atomic_load(&g->policy_hot);
+	s->policy_promoted = atomic_load(&g->policy_promoted);
+	s->policy_pages = atomic_load(&g->policy_pages);
+	s->policy_skipped_shared = atomic_load(&g->policy_skipped_shared);
+	s->policy_skipped_full = atomic_load(&g->policy_skipped_full);
+	s->policy_skipped_backoff = atomic_load(&g->policy_skipped_backoff);
+	s->policy_bounces = atomic_load(&g->policy_bounces);
+	s->policy_skipped_unadvised = atomic_load(&g->policy_skipped_unadvised);
 	if (gpu->cfg.tlb_count)
 		s->flags |= KMD_GPU_STATS_L1_COUNTED;
 }
@@ -247,6 +263,22 @@ static void sgpu_print_stats(const struct sgpu *gpu)
 		U(s.migrations_back), U(s.evictions),
 		U(atomic_load(&gpu->stats.evictions_undone)), U(s.vram_ptes),
 		U(s.vram_used), U(s.vram_total), U(s.device_faults));
+	if (!cfg->migrate_hot) {
+		fprintf(stderr, "  migration policy  off\n");
+		return;
+	}
+	fprintf(stderr,
+		"  migration policy  hot:%u:%llu%c; %llu regions hot, %llu "
+		"promoted (%llu pages); skipped %llu shared, %llu pool full, "
+		"%llu not advised, %llu backed off; %llu bounces\n",
+		cfg->migrate_threshold,
+		U(cfg->migrate_region >> (cfg->migrate_region >= (1u << 20)
+						  ? 20 : 10)),
+		cfg->migrate_region >= (1u << 20) ? 'M' : 'K',
+		U(s.policy_hot), U(s.policy_promoted), U(s.policy_pages),
+		U(s.policy_skipped_shared), U(s.policy_skipped_full),
+		U(s.policy_skipped_unadvised), U(s.policy_skipped_backoff),
+		U(s.policy_bounces));
 }
 
 static bool sgpu_stats_wanted(void)

@@ -21,6 +21,7 @@
  *	vm.c		VMs, the page walker, the HMM driver loop, notifier
  *	cu.c		compute units and dispatch
  *	vram.c		device memory: the pool, migration, LRU eviction
+ *	migrate_policy.c automatic migration of hot regions (SVMCL_MIGRATE)
  *	sgpu.c		the device object and the exit statistics
  */
 #ifndef SVMCL_GPU_SGPU_H
@@ -44,6 +45,7 @@
 struct hmm_devmem;
 struct sgpu;
 struct sgpu_dispatch;
+struct sgpu_migrate_policy;
 struct sgpu_vm;
 
 /* ---------------------------------------------------------------------- */
@@ -85,6 +87,10 @@ enum sgpu_prefetch_policy {
  * @tlb_count: counting mode; every probe takes the miss handler, which
  *	keeps the first level in a shadow array and counts its hits.
  * @vram_bytes: size of the device memory pool (SVMCL_VRAM_MB).
+ * @migrate_hot: the automatic migration policy is on (SVMCL_MIGRATE=hot).
+ * @migrate_threshold: page walks of one region within one window that make
+ *	it hot; @migrate_region: the region size (64 KiB..2 MiB, a power of
+ *	two) in which walks are counted and which migrates as a whole.
  */
 struct sgpu_config {
 	unsigned int l2_sets;
@@ -95,6 +101,9 @@ struct sgpu_config {
 	unsigned int density_pct;
 	bool tlb_count;
 	uint64_t vram_bytes;
+	bool migrate_hot;
+	unsigned int migrate_threshold;
+	uint64_t migrate_region;
 };
 
 /* Device memory when SVMCL_VRAM_MB is not set, and the largest accepted. */
@@ -111,8 +120,10 @@ int sgpu_config_parse_prefetch(const char *s, struct sgpu_config *cfg);
 int sgpu_config_parse_batch(const char *s, unsigned int *batch);
 /* 1..SGPU_VRAM_MB_MAX (MiB). */
 int sgpu_config_parse_vram(const char *s, uint64_t *bytes);
+/* "off", or "hot[:THRESHOLD[:REGION]]" (migrate_policy.c). */
+int sgpu_config_parse_migrate(const char *s, struct sgpu_config *cfg);
 /* Reads SVMCL_TLB_L2, SVMCL_PREFETCH, SVMCL_FAULT_BATCH, SVMCL_TLB_COUNT,
- * SVMCL_VRAM_MB;
+ * SVMCL_VRAM_MB, SVMCL_MIGRATE;
  * a malformed value is reported on stderr and the default kept. */
 void sgpu_config_from_env(struct sgpu_config *cfg);
 const char *sgpu_prefetch_name(enum sgpu_prefetch_policy p);
@@ -454,6 +465,15 @@ struct sgpu_stats {
 	atomic_uint_fast64_t evictions;	/* pages evicted under pressure */
 	atomic_uint_fast64_t evictions_undone;	/* moved back: migration failed */
 	atomic_uint_fast64_t vram_ptes;	/* VRAM-target PTEs committed */
+	/* The automatic migration policy (migrate_policy.c). */
+	atomic_uint_fast64_t policy_hot;	/* regions that got hot */
+	atomic_uint_fast64_t policy_promoted;	/* regions it migrated */
+	atomic_uint_fast64_t policy_pages;	/* pages it moved into VRAM */
+	atomic_uint_fast64_t policy_skipped_shared;
+	atomic_uint_fast64_t policy_skipped_full;	/* no room, no VRAM */
+	atomic_uint_fast64_t policy_skipped_backoff;
+	atomic_uint_fast64_t policy_bounces;	/* pulled back, then hot */
+	atomic_uint_fast64_t policy_skipped_unadvised;	/* not advised */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -515,6 +535,20 @@ void sgpu_vram_fini(struct sgpu *gpu);
  */
 int sgpu_vram_migrate(struct sgpu *gpu, struct sgpu_vm *vm, uint32_t flags,
 		      uint64_t start, uint64_t end, uint64_t *pages);
+/*
+ * sgpu_vram_promote() - the migration policy's move of a region into
+ * VRAM: [*start, *end), cut to the part around @addr the migration core
+ * accepts (the clipped range is returned in *@start, *@end). Like
+ * sgpu_vram_migrate(), but it never evicts (-ENOSPC when the free pages
+ * do not hold the pages still in system memory) and does nothing when
+ * every page is there already. *@pages: pages of the range in VRAM
+ * afterwards; *@moved: pages this call moved. Errors as
+ * sgpu_vram_migrate()'s (-ENOENT: @addr is in a shared mapping).
+ */
+int sgpu_vram_promote(struct sgpu *gpu, uint64_t addr, uint64_t *start,
+		      uint64_t *end, uint64_t *pages, uint64_t *moved);
+/* Pages of [start, end) that are in our VRAM now (takes vram->lock). */
+uint64_t sgpu_vram_resident(struct sgpu *gpu, uint64_t start, uint64_t end);
 /* Pages of the pool in use and in total (0, 0 before it exists). */
 void sgpu_vram_usage(const struct sgpu *gpu, uint64_t *used, uint64_t *total);
 /*
@@ -538,6 +572,49 @@ void sgpu_vram_mark_accessed(struct sgpu *gpu, uint64_t off);
  * accessed page a fresh stamp. Return: the pages found accessed.
  */
 uint64_t sgpu_vram_age(struct sgpu *gpu);
+
+/* ---------------------------------------------------------------------- */
+/* Automatic migration of hot regions (migrate_policy.c) */
+
+/*
+ * Defaults of SVMCL_MIGRATE=hot: a 2 MiB region (UVM's access-counter
+ * granularity) is hot after 32 page walks within one 100 ms window,
+ * i.e. four passes over it of a stream (8 walks each: one per 256 KiB
+ * fill-ahead group). A region that bounces (the CPU pulled its pages back)
+ * is left alone for 200 ms, doubled per bounce up to 64 times that.
+ */
+#define SGPU_MIGRATE_THRESHOLD_DEFAULT 32
+#define SGPU_MIGRATE_THRESHOLD_MAX 65535
+#define SGPU_MIGRATE_REGION_DEFAULT SGPU_HUGE_SIZE
+#define SGPU_MIGRATE_REGION_MIN (64 * 1024ull)
+#define SGPU_MIGRATE_WINDOW_MS 100
+#define SGPU_MIGRATE_BACKOFF_MS 200
+#define SGPU_MIGRATE_BACKOFF_SHIFT_MAX 6
+
+/* Starts the policy's worker when cfg->migrate_hot; 0 or -errno. */
+int sgpu_migrate_policy_init(struct sgpu *gpu);
+/* Stops and joins the worker; the first thing the device's teardown does. */
+void sgpu_migrate_policy_fini(struct sgpu *gpu);
+/* Counts a page walk of @va (a mirroring VM's system page). */
+void __sgpu_migrate_note(struct sgpu_migrate_policy *p, uint64_t va);
+/*
+ * vram.c: pages of [start, end) left VRAM by eviction or on request: the
+ * regions the policy promoted there did not bounce. Caller holds
+ * vram->lock (the order is vram->lock, then the policy's record lock).
+ */
+void sgpu_migrate_policy_released(struct sgpu *gpu, uint64_t start,
+				  uint64_t end);
+/*
+ * KMD_MIGRATE_ADVISE_HOT / _CLEAR: the policy may (no longer) move pages
+ * of [start, end). 0, or -ENOMEM; 0 and nothing done when it is off.
+ */
+int sgpu_migrate_policy_advise(struct sgpu *gpu, uint64_t start,
+			       uint64_t end, bool hot);
+/* Tests: wait until the worker has serviced every hot region queued. */
+void sgpu_migrate_policy_drain(struct sgpu *gpu);
+/* Tests: the window and back-off lengths (milliseconds), 0: unchanged. */
+void sgpu_migrate_policy_set_times(struct sgpu *gpu, unsigned int window_ms,
+				   unsigned int backoff_ms);
 
 /**
  * struct sgpu - the device.
@@ -582,6 +659,8 @@ struct sgpu {
 	uint8_t *vram_base;
 	uint64_t vram_size;
 	struct sgpu_vram vram;
+	/* The hot-region migration policy; NULL when it is off. */
+	struct sgpu_migrate_policy *policy;
 
 	/* Tests only: skip the quiescent-point wait, to show that the
 	 * shootdown stress test detects the stale use that follows. */
@@ -614,6 +693,19 @@ static inline void sgpu_stat_max(atomic_uint_fast64_t *m, uint64_t v)
 #define sgpu_stat_add(gpu, field, n)                                         \
 	atomic_fetch_add_explicit(&(gpu)->stats.field, (n),                  \
 				  memory_order_relaxed)
+
+/*
+ * The policy's access count, called by a page walk that filled a line for
+ * a system page of @vm (vm.c): one predictable branch when the policy is
+ * off. VMs that mirror nothing hold only explicit mappings: not counted.
+ */
+static inline void sgpu_migrate_note(struct sgpu_vm *vm, uint64_t va)
+{
+	struct sgpu_migrate_policy *p = vm->gpu->policy;
+
+	if (__builtin_expect(p != NULL, 0) && vm->mm)
+		__sgpu_migrate_note(p, va);
+}
 
 /* tlb.c: first level (any array of SGPU_TLB_L1_ENTRIES lines) */
 void sgpu_tlb_flush_all(struct sgpu_tlb_entry *tlb);

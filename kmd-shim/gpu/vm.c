@@ -440,6 +440,8 @@ uint64_t sgpu_vm_walk_fill(struct sgpu_vm *vm, struct sgpu_cu *cu,
 			if (sgpu_pte_is_vram(pte))
 				sgpu_vram_mark_accessed(vm->gpu,
 							sgpu_pte_target(pte));
+			else	/* the hot-region counters (migrate_policy.c) */
+				sgpu_migrate_note(vm, va);
 			sgpu_count(&cu->cnt.fill_ahead, ahead);
 			return host | (va & ~SGPU_PAGE_MASK);
 		}

@@ -86,13 +86,45 @@
  * migration's shootdowns never wait for them. (A steady stream of faults
  * on other ranges could delay a migration's start; each walk is short.)
  *
+ * DOC: Device writes during a migration
+ *
+ * A compute unit reaches a system page through the CPU's own mapping of
+ * it (identity IOMMU), so a unit's store is a CPU store. The core
+ * write-protects each window *before* it invalidates devices (step 2,
+ * then 3, docs/migration.md): a unit that still held a writable line of
+ * the window then blocked in the kernel on the write-protect fault, inside
+ * device code, and the window's invalidation waited for that unit's
+ * quiescent point, which it could not pass until the window ended: each
+ * wait ran into its 1 s timeout (seen as 4-8 s policy migrations and
+ * units cancelled with -EBUSY while a kernel wrote the range). So before
+ * calling the core, the range's translations are dropped on every device
+ * of the mm (one MMU_NOTIFY_MIGRATE invalidation with no owner: our
+ * callback clears the PTEs and lines and waits for quiescence, while no
+ * unit is blocked); the range is already published, so a unit that needs
+ * it again faults and waits outside device code until the migration ends.
+ * This costs one more invalidation per migration and matters for requests
+ * as much as for the policy (a kernel on another queue may write the
+ * range).
+ *
+ * DOC: The migration policy
+ *
+ * The automatic policy (migrate_policy.c) moves regions in with
+ * sgpu_vram_promote(): the same path as a request, but it never evicts (a
+ * region that does not fit in the free pages is -ENOSPC: evicting data
+ * that the application or the policy placed, to place other data, is how
+ * two hot regions thrash), and a region already in VRAM is not migrated
+ * again. Pages that leave VRAM by eviction or on request are reported to
+ * the policy (sgpu_migrate_policy_released()), under vram->lock, so that
+ * only pages the CPU (or another device) pulled back count as bounces.
+ *
  * DOC: Locking
  *
  * vram->lock serialises pool creation, migrations and evictions and
  * protects vram->va. It is held across calls into the migration core and
  * is therefore never taken by the invalidate callback or the fault path;
  * the fault path only writes vram->stamp (relaxed atomics). Lock order:
- * vram->lock, then the core's locks; vm->lock is never held with it.
+ * vram->lock, then the core's locks (and the migration policy's record
+ * lock); vm->lock is never held with it.
  */
 #include "config.h"
 
@@ -377,6 +409,9 @@ static uint64_t sgpu_vram_evict(struct sgpu *gpu, uint64_t want,
 		 */
 		if (!hmm_migrate_to_system(v->mem, s[i].va,
 					   s[j - 1].va + SGPU_PAGE_SIZE, &got)) {
+			/* Not a bounce of the regions the policy moved. */
+			sgpu_migrate_policy_released(gpu, s[i].va,
+						     s[j - 1].va + SGPU_PAGE_SIZE);
 			evicted += got;
 			if (got && runs->run) {
 				runs->run[runs->n][0] = s[i].va;
@@ -464,8 +499,13 @@ static void sgpu_vram_evict_undo(struct sgpu *gpu, const struct evict_runs *r)
 	}
 }
 
+/*
+ * Moves [start, end) into VRAM; caller holds v->lock. Without @may_evict
+ * (the migration policy) a range whose missing pages do not fit in the
+ * free pages is -ENOSPC, and a range already there is left alone.
+ */
 static int sgpu_vram_to_device(struct sgpu *gpu, uint64_t start, uint64_t end,
-			       uint64_t *pages)
+			       bool may_evict, uint64_t *pages, uint64_t *moved)
 {
 	struct sgpu_vram *v = &gpu->vram;
 	uint64_t have = 0, need, range = (end - start) >> SGPU_PAGE_SHIFT;
@@ -488,6 +528,12 @@ static int sgpu_vram_to_device(struct sgpu *gpu, uint64_t start, uint64_t end,
 	}
 	need = range - have;
 	hmm_devmem_usage(v->mem, &used, &total);
+	if (!may_evict && !need) {
+		*pages = have;
+		return 0;
+	}
+	if (!may_evict && need > total - used)
+		return -ENOSPC;
 	if (need > total - used) {
 		uint64_t trace_t0 = svmcl_trace_begin();
 		uint64_t ev = sgpu_vram_evict(gpu, need - (total - used), start,
@@ -502,6 +548,12 @@ static int sgpu_vram_to_device(struct sgpu *gpu, uint64_t start, uint64_t end,
 	/* Publish, then look: a fault loop that missed the range is done. */
 	while (atomic_load(&v->faulting))
 		sched_yield();
+	/*
+	 * Drop every translation of the range before the core write-protects
+	 * it (DOC: Device writes during a migration): from here until the
+	 * range is unpublished, a unit that needs one faults and waits.
+	 */
+	mm_invalidate_range(v->mm, start, end, MMU_NOTIFY_MIGRATE, NULL);
 	if (gpu->test_fail_migration) {
 		ret = gpu->test_fail_migration;
 		gpu->test_fail_migration = 0;
@@ -517,7 +569,8 @@ static int sgpu_vram_to_device(struct sgpu *gpu, uint64_t start, uint64_t end,
 	}
 	free(runs.run);
 	/* cpages counts pages already there; count only the moves. */
-	sgpu_stat_add(gpu, migrations, cpages > have ? cpages - have : 0);
+	*moved = cpages > have ? cpages - have : 0;
+	sgpu_stat_add(gpu, migrations, *moved);
 	sgpu_vram_record(gpu, start, end);
 #if SVMCL_DEBUG_CHECKS
 	sgpu_vram_check(gpu);
@@ -535,16 +588,24 @@ int sgpu_vram_migrate(struct sgpu *gpu, struct sgpu_vm *vm, uint32_t flags,
 	int ret = 0;
 
 	*pages = 0;
-	if ((flags != KMD_MIGRATE_TO_VRAM && flags != KMD_MIGRATE_TO_SYSTEM) ||
+	if ((flags != KMD_MIGRATE_TO_VRAM && flags != KMD_MIGRATE_TO_SYSTEM &&
+	     flags != KMD_MIGRATE_ADVISE_HOT &&
+	     flags != KMD_MIGRATE_ADVISE_CLEAR) ||
 	    !sgpu_vram_range_ok(start, end) || !vm->mm)
 		return -EINVAL;
+	/* Advice for the migration policy: nothing moves now. */
+	if (flags & (KMD_MIGRATE_ADVISE_HOT | KMD_MIGRATE_ADVISE_CLEAR))
+		return sgpu_migrate_policy_advise(gpu, start, end,
+						  flags == KMD_MIGRATE_ADVISE_HOT);
 
 	pthread_mutex_lock(&v->lock);
 	if (flags == KMD_MIGRATE_TO_VRAM) {
-		ret = sgpu_vram_to_device(gpu, start, end, pages);
+		ret = sgpu_vram_to_device(gpu, start, end, true, pages,
+					  &cpages);
 	} else if (v->mem) {
 		ret = hmm_migrate_to_system(v->mem, start, end, &cpages);
 		if (!ret) {
+			sgpu_migrate_policy_released(gpu, start, end);
 			sgpu_stat_add(gpu, migrations_back, cpages);
 			*pages = cpages;
 		}
@@ -555,4 +616,91 @@ int sgpu_vram_migrate(struct sgpu *gpu, struct sgpu_vm *vm, uint32_t flags,
 	svmcl_trace_end(SVMCL_TRACE_MIGRATE, trace_t0, NULL, start, *pages,
 			flags == KMD_MIGRATE_TO_SYSTEM);
 	return ret;
+}
+
+/*
+ * The largest part of [*start, *end) around the page @addr that the
+ * migration core would accept (mapped, readable, private, not special):
+ * a region is cut to the mapping that made it hot. Acceptance is monotone
+ * (a part of an accepted range is accepted), so each end is found by
+ * bisection with hmm_migrate_check(), which changes nothing: about nine
+ * checks per end, each one VMA query. Caller holds v->lock; the pool
+ * exists. Return: 0, or the core's refusal of @addr's page itself.
+ */
+static int sgpu_vram_clip(struct sgpu *gpu, uint64_t addr, uint64_t *start,
+			  uint64_t *end)
+{
+	struct hmm_devmem *mem = gpu->vram.mem;
+	uint64_t page = addr & SGPU_PAGE_MASK, lo, hi;
+	int ret;
+
+	if (!hmm_migrate_check(mem, *start, *end))
+		return 0;
+	ret = hmm_migrate_check(mem, page, page + SGPU_PAGE_SIZE);
+	if (ret)
+		return ret;
+	/* Lowest accepted start: [lo, page] holds it, page is accepted. */
+	lo = *start;
+	hi = page;
+	while (lo < hi) {
+		uint64_t mid = lo + (((hi - lo) >> SGPU_PAGE_SHIFT) / 2
+				     << SGPU_PAGE_SHIFT);
+
+		if (!hmm_migrate_check(mem, mid, page + SGPU_PAGE_SIZE))
+			hi = mid;
+		else
+			lo = mid + SGPU_PAGE_SIZE;
+	}
+	*start = lo;
+	/* Highest accepted end, likewise in [page + 1 page, *end]. */
+	lo = page + SGPU_PAGE_SIZE;
+	hi = *end;
+	while (lo < hi) {
+		uint64_t mid = hi - (((hi - lo) >> SGPU_PAGE_SHIFT) / 2
+				     << SGPU_PAGE_SHIFT);
+
+		if (!hmm_migrate_check(mem, *start, mid))
+			lo = mid;
+		else
+			hi = mid - SGPU_PAGE_SIZE;
+	}
+	*end = lo;
+	return 0;
+}
+
+int sgpu_vram_promote(struct sgpu *gpu, uint64_t addr, uint64_t *start,
+		      uint64_t *end, uint64_t *pages, uint64_t *moved)
+{
+	struct sgpu_vram *v = &gpu->vram;
+	int ret;
+
+	*pages = 0;
+	*moved = 0;
+	if (!sgpu_vram_range_ok(*start, *end) || addr < *start || addr >= *end)
+		return -EINVAL;
+	pthread_mutex_lock(&v->lock);
+	ret = sgpu_vram_create(gpu);
+	if (!ret)
+		ret = sgpu_vram_clip(gpu, addr, start, end);
+	if (!ret)
+		ret = sgpu_vram_to_device(gpu, *start, *end, false, pages,
+					  moved);
+	pthread_mutex_unlock(&v->lock);
+	return ret;
+}
+
+uint64_t sgpu_vram_resident(struct sgpu *gpu, uint64_t start, uint64_t end)
+{
+	struct sgpu_vram *v = &gpu->vram;
+	uint64_t n = 0;
+
+	/* Under the lock: evictions tell the policy before they drop it. */
+	pthread_mutex_lock(&v->lock);
+	for (uint64_t va = start; v->mem && va < end; va += SGPU_PAGE_SIZE) {
+		int64_t idx;
+
+		n += sgpu_vram_holds(gpu, va, &idx);
+	}
+	pthread_mutex_unlock(&v->lock);
+	return n;
 }

@@ -177,14 +177,17 @@ static size_t pages_present(const void *p, size_t len)
 	return n;
 }
 
-/* An address range with no mapping, from a fresh mmap that is undone. */
-static void *unmapped_address(void)
+/*
+ * A page the process cannot read: PROT_NONE, not unmapped, so that no
+ * mapping made meanwhile (a new queue's thread stack, ASan's per-thread
+ * data) can land on the address and make it readable.
+ */
+static void *inaccessible_address(void)
 {
-	void *p = mmap(NULL, (size_t)E.page, PROT_READ | PROT_WRITE,
+	void *p = mmap(NULL, (size_t)E.page, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	assert_true(p != MAP_FAILED);
-	munmap(p, (size_t)E.page);
 	return p;
 }
 
@@ -476,7 +479,7 @@ static cl_int enqueue_memcpy(cl_command_queue q, cl_uint n,
 static void test_memcpy_errors(void **state)
 {
 	char *a = clSVMAlloc(E.context, 0, 4096, 0);
-	void *hole = unmapped_address();
+	void *hole = inaccessible_address();
 	cl_event bad, ev;
 
 	assert_non_null(a);
@@ -518,6 +521,7 @@ static void test_memcpy_errors(void **state)
 	CHECK(clReleaseEvent(bad));
 	CHECK(clFinish(E.queue));
 	clSVMFree(E.context, a);
+	munmap(hole, (size_t)E.page);
 }
 
 /*

@@ -234,6 +234,19 @@ static void wg_bump(const void *p, struct sgpu_cu_state *cu)
 }
 
 /* One pass of the device over every page of @a. */
+/*
+ * Empty every unit's TLBs. The policy counts TLB refills, and a 2 MiB
+ * region fits in a unit's first level (1024 lines): without this, passes
+ * after the first would hit and never count. A kernel whose working set
+ * is larger than its TLBs refills on its own; the test stands in for it.
+ * Called between dispatches, when no unit runs.
+ */
+static void flush_tlbs(struct fixture *f)
+{
+	for (unsigned int i = 0; i < f->gpu->nr_units; i++)
+		sgpu_cu_tlb_flush_all(&f->gpu->cus[i]);
+}
+
 static void bump(struct fixture *f, const struct area *a)
 {
 	struct bump_args args = { a->buf };
@@ -246,6 +259,7 @@ static void bump(struct fixture *f, const struct area *a)
 		.local_size = { 16, 1, 1 },
 	};
 
+	flush_tlbs(f);
 	assert_int_equal(kmd_ioctl(f->fd, KMD_IOCTL_DISPATCH, &d), 0);
 	assert_int_equal(d.status, 0);
 }

@@ -23,12 +23,7 @@
 
 #include <CL/cl.h>
 
-struct env {
-	cl_platform_id platform;
-	cl_device_id dev;
-	cl_context ctx;
-	cl_command_queue queue;
-};
+#include "e2e_env.h"
 
 static const char *source =
 	"kernel void vadd(global const float *a, global const float *b,\n"
@@ -56,36 +51,6 @@ static const char *source =
 	"{\n"
 	"	out[get_global_id(0)] = p[get_global_id(0)] + 1;\n"
 	"}\n";
-
-static int setup(void **state)
-{
-	struct env *e = calloc(1, sizeof(*e));
-	cl_uint n = 0;
-	cl_int err;
-
-	if (!e || clGetPlatformIDs(1, &e->platform, &n) || !n)
-		return -1;
-	if (clGetDeviceIDs(e->platform, CL_DEVICE_TYPE_GPU, 1, &e->dev, NULL))
-		return -1;
-	e->ctx = clCreateContext(NULL, 1, &e->dev, NULL, NULL, &err);
-	if (err)
-		return -1;
-	e->queue = clCreateCommandQueueWithProperties(e->ctx, e->dev, NULL, &err);
-	if (err)
-		return -1;
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct env *e = *state;
-
-	clReleaseCommandQueue(e->queue);
-	clReleaseContext(e->ctx);
-	free(e);
-	return 0;
-}
 
 static cl_kernel build_kernel(struct env *e, const char *name,
 			      cl_program *prog_out)

@@ -35,6 +35,8 @@
 
 #include <CL/cl.h>
 
+#include "e2e_env.h"
+
 #define PG 4096ul
 #define REGION (2ul << 20)
 #define ARRAY (8ul << 20)
@@ -43,49 +45,12 @@
 
 static bool baseline;
 
-struct env {
-	cl_platform_id platform;
-	cl_device_id dev;
-	cl_context ctx;
-	cl_command_queue queue;
-};
-
 static const char *source =
 	"kernel void hammer(global uint *a)\n"
 	"{\n"
 	"	size_t i = get_global_id(0);\n"
 	"	a[i] = a[i] * 3u + 1u;\n"
 	"}\n";
-
-static int setup(void **state)
-{
-	struct env *e = calloc(1, sizeof(*e));
-	cl_uint n = 0;
-	cl_int err;
-
-	if (!e || clGetPlatformIDs(1, &e->platform, &n) || !n)
-		return -1;
-	if (clGetDeviceIDs(e->platform, CL_DEVICE_TYPE_GPU, 1, &e->dev, NULL))
-		return -1;
-	e->ctx = clCreateContext(NULL, 1, &e->dev, NULL, NULL, &err);
-	if (err)
-		return -1;
-	e->queue = clCreateCommandQueueWithProperties(e->ctx, e->dev, NULL, &err);
-	if (err)
-		return -1;
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct env *e = *state;
-
-	clReleaseCommandQueue(e->queue);
-	clReleaseContext(e->ctx);
-	free(e);
-	return 0;
-}
 
 static double now_ms(void)
 {

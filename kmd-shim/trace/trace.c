@@ -369,7 +369,7 @@ static void print_summary(FILE *out, const char *path, uint64_t written,
 int svmcl_trace_finish(void *summary)
 {
 	struct trace_totals totals[SVMCL_TRACE_NR_KINDS] = { 0 };
-	struct trace_chunk *chunks, *c, *last = NULL;
+	struct trace_chunk *chunks, *c;
 	pid_t pid = getpid();
 	uint64_t written = 0;
 	bool first = true;
@@ -419,7 +419,6 @@ int svmcl_trace_finish(void *summary)
 			t->a1 += r->a[1];
 			written++;
 		}
-		last = c;
 	}
 	fputs("\n]}\n", f);
 	if (fclose(f)) {
@@ -433,10 +432,7 @@ int svmcl_trace_finish(void *summary)
 out_retire:
 	/* Keep the chunks: a late recorder may still hold one (DOC). */
 	pthread_mutex_lock(&trace_lock);
-	if (last) {
-		last->next = trace_retired;
-		trace_retired = chunks;
-	} else if (chunks) {
+	if (chunks) {
 		for (c = chunks; c->next; c = c->next)
 			;
 		c->next = trace_retired;
